@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dcma: build, boot and test.  This file drives everything and is never
+# copied into the kernel tree.
+#
+#   make run              boot the arm64 demo kernel and show the regions
+#   make shell            the same guest, interactive
+#   make check            host harness, then the boot tests of both arches
+#   make check ARCH=arm64 one arch only
+#   make check-debug      the same with lockdep, KASAN, kmemleak, DEBUG_VM
+#   make deps             install every Debian package needed
+#   make clean            remove build/ (the ccache is kept)
+#
+# Everything lands in build/: the patched kernel tree in build/linux, one
+# out-of-tree object folder per arch and variant, guest console logs next
+# to their kernel, parsed results in build/results/.
+
+TOP := $(CURDIR)
+B := $(TOP)/build
+TREE := $(B)/linux
+ARCHES := $(or $(ARCH),arm64 x86_64)
+VARIANT ?=
+JOBS ?= $(shell nproc)
+
+# ccache, with paths relative to the checkout so that another clone of the
+# project (CI's) hits the same cache; fixed build stamps for the same reason.
+export CCACHE_BASEDIR := $(TOP)
+export CCACHE_MAXSIZE ?= 8G
+export KBUILD_BUILD_TIMESTAMP := 2026-01-01
+export KBUILD_BUILD_USER := dcma
+export KBUILD_BUILD_HOST := dcma
+
+KARCH_arm64 := arm64
+CROSS_arm64 := aarch64-linux-gnu-
+IMAGE_arm64 := arch/arm64/boot/Image
+BUSYBOX_arm64 := $(B)/busybox-arm64/bin/busybox
+DTSI_arm64 := $(TOP)/scripts/dts/arm64-check.dtsi
+CMDLINE_arm64 :=
+
+KARCH_x86_64 := x86_64
+CROSS_x86_64 :=
+IMAGE_x86_64 := arch/x86/boot/bzImage
+BUSYBOX_x86_64 := /bin/busybox
+DTSI_x86_64 :=
+CMDLINE_x86_64 := cma=32M
+
+# $(call FRAGMENTS,arch,variant)
+FRAGMENTS = $(TOP)/scripts/configs/common.config \
+	    $(TOP)/scripts/configs/$(1).config \
+	    $(if $(2),$(TOP)/scripts/configs/$(2).config)
+OBJ = $(B)/$(1)$(if $(VARIANT),-$(VARIANT))
+KARGS = ARCH=$(KARCH_$(1)) CROSS_COMPILE=$(CROSS_$(1)) \
+	CC="ccache $(CROSS_$(1))gcc" HOSTCC="ccache gcc"
+KMAKE = $(MAKE) -s -C $(TREE) O=$(call OBJ,$(1)) $(call KARGS,$(1))
+BOOT_TIMEOUT := $(if $(VARIANT),3600,900)
+
+# Kernel builds use every core; two at once would halve each other.
+.NOTPARALLEL:
+
+.PHONY: all run shell check check-debug deps tree clean clean-tree \
+	kernel-% ksft-% initramfs-% guest-check-% host-check
+
+all: check
+
+deps:
+	@$(TOP)/scripts/deps.sh $(B)
+
+tree: deps
+	@$(TOP)/scripts/prepare-tree.sh $(B)
+
+# .config: tinyconfig + fragments, remade when a fragment or our Kconfig
+# changes (the kernel's own syncconfig handles the rest).
+# The stem is "arch" or "arch-variant".
+.SECONDEXPANSION:
+$(B)/%/.config: $(TOP)/Kconfig $$(call FRAGMENTS,$$(word 1,$$(subst -, ,$$*)),$$(word 2,$$(subst -, ,$$*))) | tree
+	@echo "  CONFIG  $*"
+	@$(TOP)/scripts/kconfig.sh $(TREE) $(@D) \
+		$(call FRAGMENTS,$(word 1,$(subst -, ,$*)),$(word 2,$(subst -, ,$*))) \
+		-- $(call KARGS,$(word 1,$(subst -, ,$*)))
+
+kernel-%: tree $(call OBJ,%)/.config
+	@echo "  KERNEL  $*$(if $(VARIANT), ($(VARIANT)))"
+	@+$(call KMAKE,$*) -j$(JOBS) $(notdir $(IMAGE_$*)) || \
+		{ echo "make: the $* kernel does not build; see the errors above" >&2; exit 1; }
+
+# kselftests, built statically against the tree and installed for the guest
+ksft-%: tree
+	@echo "  KSFT    $*"
+	@rm -rf $(call OBJ,$*)/kselftest
+	@+$(MAKE) -s -C $(TREE)/tools/testing/selftests TARGETS=dcma \
+		ARCH=$(KARCH_$*) CROSS_COMPILE=$(CROSS_$*) CC=$(CROSS_$*)gcc \
+		LDFLAGS=-static O=$(call OBJ,$*)/kselftest-build \
+		INSTALL_PATH=$(call OBJ,$*)/kselftest install >/dev/null
+
+initramfs-%: kernel-% ksft-%
+	@echo "  INITRD  $*"
+	@$(TOP)/scripts/mkinitramfs.sh $(call OBJ,$*)/initramfs.cpio.gz \
+		$(call OBJ,$*)/usr/gen_init_cpio $(BUSYBOX_$*) \
+		$(call OBJ,$*)/kselftest
+
+# A failed boot does not stop "make check": results.py counts it.
+guest-check-%: initramfs-%
+	@echo "  BOOT    $* (log: $(call OBJ,$*)/console-check.log)"
+	@-$(TOP)/scripts/qemu-run.sh $* $(call OBJ,$*)/$(IMAGE_$*) \
+		$(call OBJ,$*)/initramfs.cpio.gz $(call OBJ,$*)/console-check.log \
+		check $(BOOT_TIMEOUT) $(DTSI_$*) -- $(CMDLINE_$*)
+
+HOST_DIR := $(TOP)/selftests/host
+HOST_LOG := $(B)/host/host.log
+
+host-check:
+	@mkdir -p $(B)/host
+	@if [ -f $(HOST_DIR)/Makefile ]; then \
+		echo "  HOST    harness (log: $(HOST_LOG))"; \
+		$(MAKE) -s -C $(HOST_DIR) O=$(B)/host run > $(HOST_LOG) 2>&1; \
+	fi; true
+
+check: deps host-check $(addprefix guest-check-,$(ARCHES))
+	@echo "  RESULT"
+	@python3 $(TOP)/scripts/results.py $(TREE) $(B)/results$(if $(VARIANT),-$(VARIANT)) \
+		$(if $(wildcard $(HOST_DIR)/Makefile),host=$(HOST_LOG)) \
+		$(foreach a,$(ARCHES),$(a)=$(call OBJ,$(a))/console-check.log)
+
+check-debug:
+	@$(MAKE) --no-print-directory check VARIANT=debug
+
+run: initramfs-arm64
+	@$(TOP)/scripts/qemu-run.sh arm64 $(call OBJ,arm64)/$(IMAGE_arm64) \
+		$(call OBJ,arm64)/initramfs.cpio.gz $(call OBJ,arm64)/console-run.log \
+		run 600 $(DTSI_arm64) -- $(CMDLINE_arm64) quiet
+	@echo
+	@echo "Console log: $(call OBJ,arm64)/console-run.log"
+
+shell: initramfs-$(firstword $(ARCHES))
+	@$(TOP)/scripts/qemu-run.sh $(firstword $(ARCHES)) \
+		$(call OBJ,$(firstword $(ARCHES)))/$(IMAGE_$(firstword $(ARCHES))) \
+		$(call OBJ,$(firstword $(ARCHES)))/initramfs.cpio.gz \
+		$(call OBJ,$(firstword $(ARCHES)))/console-shell.log \
+		shell 0 $(DTSI_$(firstword $(ARCHES))) -- $(CMDLINE_$(firstword $(ARCHES)))
+
+clean:
+	rm -rf $(B)
+
+clean-tree:
+	rm -rf $(TREE)

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a dcma test kernel in QEMU (TCG) and keep its serial console.
+#
+# Usage: qemu-run.sh ARCH KERNEL INITRD LOG MODE TIMEOUT [DTSI] [-- CMDLINE...]
+#
+#   ARCH     arm64 (virt, device tree) or x86_64 (q35, command line only)
+#   MODE     check or run: the console goes to LOG only (check) or to the
+#            terminal as well (run); shell: interactive, LOG kept too
+#   TIMEOUT  seconds before the guest is killed
+#   DTSI     arm64: a fragment merged into QEMU's own virt device tree
+#
+# The exit status is QEMU's (124 on timeout); the verdict is in the log.
+
+set -euo pipefail
+
+arch=$1 kernel=$2 initrd=$3 log=$4 mode=$5 tmo=$6
+shift 6
+dtsi=""
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+	dtsi=$1
+	shift
+fi
+[ "${1:-}" = "--" ] && shift
+extra="$*"
+
+die() {
+	echo "qemu-run: $*" >&2
+	exit 1
+}
+
+[ -f "$kernel" ] || die "no kernel at $kernel"
+[ -f "$initrd" ] || die "no initramfs at $initrd"
+mkdir -p "$(dirname "$log")"
+
+mem=1G
+smp=${DCMA_SMP:-2}
+append="dcma.mode=$mode panic=-1 $extra"
+
+case $arch in
+arm64)
+	machine=(-machine virt -cpu cortex-a57 -smp "$smp" -m "$mem")
+	qemu=qemu-system-aarch64
+	append="console=ttyAMA0 $append"
+	if [ -n "$dtsi" ]; then
+		# QEMU's own tree for exactly this machine, plus the fragment
+		dtb=${log%.log}.dtb
+		$qemu "${machine[@]}" -machine dumpdtb="$dtb.base" -nographic \
+			>/dev/null 2>&1 || die "qemu could not dump the virt device tree"
+		dtc -q -I dtb -O dts -o "$dtb.dts" "$dtb.base"
+		cat "$dtsi" >> "$dtb.dts"
+		dtc -q -I dts -O dtb -o "$dtb" "$dtb.dts" ||
+			die "$dtsi does not merge into the virt device tree"
+		machine+=(-dtb "$dtb")
+	fi
+	;;
+x86_64)
+	machine=(-machine q35 -cpu qemu64 -smp "$smp" -m "$mem")
+	qemu=qemu-system-x86_64
+	append="console=ttyS0 $append"
+	;;
+*)
+	die "unknown ARCH $arch (arm64 or x86_64)"
+	;;
+esac
+command -v $qemu >/dev/null || die "$qemu is missing; run 'make deps'"
+
+args=("${machine[@]}" -kernel "$kernel" -initrd "$initrd" -append "$append"
+      -no-reboot ${DCMA_QEMU_ARGS:-})
+
+rc=0
+case $mode in
+shell)
+	$qemu "${args[@]}" -nographic | tee "$log" || rc=$?
+	;;
+run)
+	timeout "$tmo" $qemu "${args[@]}" -monitor none -serial stdio \
+		-display none < /dev/null 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+	;;
+*)
+	timeout "$tmo" $qemu "${args[@]}" -monitor none -serial stdio \
+		-display none < /dev/null > "$log" 2>&1 || rc=$?
+	;;
+esac
+[ "$rc" -eq 124 ] && echo "qemu-run: $arch guest killed after ${tmo}s; see $log" >&2
+exit "$rc"
