@@ -166,8 +166,9 @@ TEST_F(cma, alloc_free_moves_used)
 		ASSERT_EQ(0, write_ulong(a->name, "alloc", n2));
 		ASSERT_EQ(u0 + n1 + n2, used(a));
 		ASSERT_EQ((long)(u0 + n1 + n2), bitmap_pages(a));
-		if (u0 == 0)	/* first fit from the bottom of an empty area */
+		if (u0 == 0) {	/* first fit from the bottom of an empty area */
 			ASSERT_EQ(a->count - n1 - n2, maxchunk(a));
+		}
 		/* "free" releases the newest allocation first */
 		ASSERT_EQ(0, write_ulong(a->name, "free", n2));
 		ASSERT_EQ(u0 + n1, used(a));

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dcma internals shared by the region core, the device-tree glue and
+ * debugfs.
+ */
+#ifndef _KERNEL_DMA_DCMA_DCMA_H
+#define _KERNEL_DMA_DCMA_DCMA_H
+
+#include <linux/dcma.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+
+#include "allocator.h"
+#include "parse.h"
+
+/* How many candidate ranges one allocation tries before giving up. */
+#define DCMA_CLAIM_TRIES	8
+
+/**
+ * struct dcma_stats - what happened in a region, for debugfs
+ * @allocs: successful allocations
+ * @fails_nospace: allocations the allocator found no room for
+ * @fails_busy: allocations whose every candidate range stayed busy
+ * @fails_nomem: allocations that found no memory for their bookkeeping
+ * @retries: candidate ranges given up because their pages were busy
+ * @frees: buffers returned to the region
+ * @pages_allocated: pages handed out, over the region's life
+ */
+struct dcma_stats {
+	atomic_long_t allocs;
+	atomic_long_t fails_nospace;
+	atomic_long_t fails_busy;
+	atomic_long_t fails_nomem;
+	atomic_long_t retries;
+	atomic_long_t frees;
+	atomic_long_t pages_allocated;
+};
+
+/**
+ * struct dcma_region - one named region
+ * @name: the region's name
+ * @base_pfn: first page frame
+ * @nr_pages: page frames in the region
+ * @reusable: pages are lent to movable allocations while free
+ * @active: the region was activated and can allocate
+ * @from_dt: declared by a device-tree node rather than "dcma="
+ * @ops: the region's allocator
+ * @lock: protects @alloc_state, @buffers and @nr_buffers; never held
+ *	across anything that sleeps, so buffers can be put from any context
+ *	but hard interrupts
+ * @alloc_state: the allocator's state (under @lock)
+ * @buffers: live buffers by first pfn (under @lock)
+ * @nr_buffers: number of live buffers (under @lock)
+ * @claim_lock: serialises alloc_contig_range() within the region: two
+ *	claims sharing a pageblock would otherwise fail each other with
+ *	-EBUSY.  Regions never share pageblocks, so regions never wait for
+ *	each other.
+ * @stats: counters for debugfs
+ */
+struct dcma_region {
+	char name[DCMA_NAME_LEN];
+	unsigned long base_pfn;
+	unsigned long nr_pages;
+	bool reusable;
+	bool active;
+	bool from_dt;
+	const struct dcma_allocator_ops *ops;
+
+	spinlock_t lock;		/* see @lock above */
+	void *alloc_state;
+	struct rb_root buffers;
+	unsigned long nr_buffers;
+
+	struct mutex claim_lock;	/* see @claim_lock above */
+	struct dcma_stats stats;
+};
+
+/**
+ * struct dcma_buffer - one allocation from a region
+ * @node: in the region's @buffers tree, under the region's lock
+ * @region: where the buffer lives
+ * @pfn: first page frame
+ * @nr_pages: length in pages
+ * @ref: references; the last dcma_put() returns the range
+ * @allocated: jiffies at allocation, for debugfs
+ */
+struct dcma_buffer {
+	struct rb_node node;
+	struct dcma_region *region;
+	unsigned long pfn;
+	unsigned long nr_pages;
+	refcount_t ref;
+	unsigned long allocated;
+};
+
+extern struct dcma_region dcma_regions[DCMA_MAX_REGIONS];
+extern int dcma_region_count;
+
+int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
+			bool from_dt);
+void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info);
+
+#endif /* _KERNEL_DMA_DCMA_DCMA_H */

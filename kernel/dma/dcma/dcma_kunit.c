@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for dcma: the "dcma=" grammar and buffer reference counts.
+ */
+
+#include <kunit/test.h>
+#include <linux/dcma.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include "dcma.h"
+
+struct dcma_parse_case {
+	const char *input;
+	int ret;
+	/* valid cases: what the spec must hold */
+	const char *name;
+	u64 size, base, align;
+	bool fixed, exclusive;
+	const char *allocator;
+	/* invalid cases: a word the reason must contain */
+	const char *why;
+};
+
+static const struct dcma_parse_case dcma_parse_cases[] = {
+	{ "camera=64M@0x48000000/4M:bf", 0, "camera", SZ_64M, 0x48000000,
+	  SZ_4M, true, false, "bf" },
+	{ "video=32M:ff", 0, "video", SZ_32M, 0, 0, false, false, "ff" },
+	{ "fb=8M,exclusive", 0, "fb", SZ_8M, 0, 0, false, true, "" },
+	{ "fb=8M,exclusive,reusable", 0, "fb", SZ_8M, 0, 0, false, false, "" },
+	{ "a_b-C9=4096", 0, "a_b-C9", 4096, 0, 0, false, false, "" },
+	{ "g=1G/1G", 0, "g", SZ_1G, 0, SZ_1G, false, false, "" },
+	{ "k=16k@64k", 0, "k", SZ_16K, SZ_64K, 0, true, false, "" },
+	{ "x=0x200000@0x40000000/0x200000:bf,reusable", 0, "x", SZ_2M,
+	  0x40000000, SZ_2M, true, false, "bf" },
+	{ "abcdefghijklmnopqrstuvwxyz01234=4M", 0,
+	  "abcdefghijklmnopqrstuvwxyz01234", SZ_4M, 0, 0, false, false, "" },
+
+	{ "", -EINVAL, .why = "empty" },
+	{ "=4M", -EINVAL, .why = "empty name" },
+	{ "cam", -EINVAL, .why = "missing" },
+	{ "cam=", -EINVAL, .why = "bad size" },
+	{ "ca m=4M", -EINVAL, .why = "character" },
+	{ "cam.1=4M", -EINVAL, .why = "character" },
+	{ "abcdefghijklmnopqrstuvwxyz012345=4M", -EINVAL, .why = "longer" },
+	{ "cam=0", -EINVAL, .why = "zero" },
+	{ "cam=4MX", -EINVAL, .why = "trailing" },
+	{ "cam=1000", -EINVAL, .why = "page size" },
+	{ "cam=99999999999999999999", -EINVAL, .why = "too large" },
+	{ "cam=0x10000000000000000", -EINVAL, .why = "too large" },
+	{ "cam=17179869184G", -EINVAL, .why = "too large" },
+	{ "cam=4M@", -EINVAL, .why = "bad base" },
+	{ "cam=4M@0x1001", -EINVAL, .why = "page aligned" },
+	{ "cam=4M@0xfffffffffff00000", -EINVAL, .why = "wraps" },
+	{ "cam=4M/3M", -EINVAL, .why = "power of two" },
+	{ "cam=4M/0", -EINVAL, .why = "power of two" },
+	{ "cam=4M/1K", -EINVAL, .why = "smaller than the page" },
+	{ "cam=4M@0x100000/4M", -EINVAL, .why = "multiple of the alignment" },
+	{ "cam=4M:", -EINVAL, .why = "empty allocator" },
+	{ "cam=4M:buddy", -EINVAL, .why = "unknown allocator" },
+	{ "cam=4M:averyveryverylongname", -EINVAL, .why = "unknown allocator" },
+	{ "cam=4M,shared", -EINVAL, .why = "unknown flag" },
+	{ "cam=4M,", -EINVAL, .why = "unknown flag" },
+	{ "cam=4M:bf@0x1000000", -EINVAL, .why = "unknown allocator" },
+	{ "cam=4M/4M@0x1000000", -EINVAL, .why = "trailing" },
+};
+
+static void dcma_parse_case_desc(const struct dcma_parse_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->input);
+}
+
+KUNIT_ARRAY_PARAM(dcma_parse, dcma_parse_cases, dcma_parse_case_desc);
+
+static void dcma_parse_region_test(struct kunit *test)
+{
+	const struct dcma_parse_case *c = test->param_value;
+	struct dcma_region_spec spec;
+	const char *why = NULL;
+	int ret;
+
+	ret = dcma_parse_region(c->input, &spec, &why);
+	KUNIT_ASSERT_EQ_MSG(test, ret, c->ret, "input \"%s\" (reason: %s)",
+			    c->input, why ?: "none");
+	if (ret) {
+		KUNIT_ASSERT_NOT_NULL_MSG(test, why, "input \"%s\"", c->input);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, c->why),
+					  "input \"%s\": reason \"%s\" lacks \"%s\"",
+					  c->input, why, c->why);
+		return;
+	}
+	KUNIT_EXPECT_STREQ_MSG(test, spec.name, c->name, "input \"%s\"", c->input);
+	KUNIT_EXPECT_EQ_MSG(test, spec.size, c->size, "input \"%s\"", c->input);
+	KUNIT_EXPECT_EQ_MSG(test, spec.base, c->base, "input \"%s\"", c->input);
+	KUNIT_EXPECT_EQ_MSG(test, spec.align, c->align, "input \"%s\"", c->input);
+	KUNIT_EXPECT_EQ_MSG(test, spec.fixed, c->fixed, "input \"%s\"", c->input);
+	KUNIT_EXPECT_EQ_MSG(test, spec.exclusive, c->exclusive, "input \"%s\"",
+			    c->input);
+	KUNIT_EXPECT_STREQ_MSG(test, spec.allocator, c->allocator,
+			       "input \"%s\"", c->input);
+}
+
+struct dcma_errors {
+	int count;
+	char last_token[DCMA_TOKEN_MAX];
+	char last_reason[96];
+};
+
+static void dcma_record_error(const char *token, const char *reason,
+			      void *data)
+{
+	struct dcma_errors *e = data;
+
+	e->count++;
+	strscpy(e->last_token, token, sizeof(e->last_token));
+	strscpy(e->last_reason, reason, sizeof(e->last_reason));
+}
+
+/* Bad regions are reported one by one and skipped; good ones stay. */
+static void dcma_parse_list_test(struct kunit *test)
+{
+	struct dcma_region_spec specs[3];
+	struct dcma_errors e = {};
+	int n;
+
+	n = dcma_parse_regions("a=4M;b=0;c=8M:ff;a=4M;;d=4M;e=4M", specs,
+			       ARRAY_SIZE(specs), dcma_record_error, &e);
+	KUNIT_ASSERT_EQ(test, n, 3);
+	KUNIT_EXPECT_STREQ(test, specs[0].name, "a");
+	KUNIT_EXPECT_STREQ(test, specs[1].name, "c");
+	KUNIT_EXPECT_STREQ(test, specs[2].name, "d");
+	/* b=0, the second a, the empty region, and e (too many) */
+	KUNIT_EXPECT_EQ(test, e.count, 4);
+	KUNIT_EXPECT_STREQ(test, e.last_token, "e=4M");
+	KUNIT_EXPECT_STREQ(test, e.last_reason, "too many regions");
+}
+
+static void dcma_parse_list_limits_test(struct kunit *test)
+{
+	struct dcma_region_spec specs[2];
+	struct dcma_errors e = {};
+	char *long_str;
+
+	KUNIT_EXPECT_EQ(test, dcma_parse_regions("", specs, 2,
+						 dcma_record_error, &e), 0);
+	KUNIT_EXPECT_EQ(test, e.count, 1);
+	KUNIT_EXPECT_STREQ(test, e.last_reason, "empty");
+
+	long_str = kunit_kzalloc(test, DCMA_CMDLINE_MAX + 2, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, long_str);
+	memset(long_str, 'a', DCMA_CMDLINE_MAX + 1);
+	KUNIT_EXPECT_EQ(test, dcma_parse_regions(long_str, specs, 2,
+						 dcma_record_error, &e), 0);
+	KUNIT_EXPECT_EQ(test, e.count, 2);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(e.last_reason, "longer"));
+
+	memset(long_str, 'a', DCMA_TOKEN_MAX + 10);
+	long_str[DCMA_TOKEN_MAX + 10] = '\0';
+	KUNIT_EXPECT_EQ(test, dcma_parse_regions(long_str, specs, 2,
+						 dcma_record_error, &e), 0);
+	KUNIT_EXPECT_EQ(test, e.count, 3);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(e.last_reason, "longer than 127"));
+}
+
+static struct kunit_case dcma_parse_test_cases[] = {
+	KUNIT_CASE_PARAM(dcma_parse_region_test, dcma_parse_gen_params),
+	KUNIT_CASE(dcma_parse_list_test),
+	KUNIT_CASE(dcma_parse_list_limits_test),
+	{}
+};
+
+static struct kunit_suite dcma_parse_test_suite = {
+	.name = "dcma_parse",
+	.test_cases = dcma_parse_test_cases,
+};
+
+/* The first active region; the test boots declare some. */
+static struct dcma_region *dcma_test_region(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < dcma_region_count; i++)
+		if (dcma_regions[i].active)
+			return &dcma_regions[i];
+	kunit_skip(test, "no active dcma region (boot with dcma=...)");
+	return NULL;
+}
+
+static unsigned long dcma_test_free_pages(struct dcma_region *r)
+{
+	struct dcma_alloc_info info;
+
+	dcma_region_info(r, &info);
+	return info.free_pages;
+}
+
+/* get and put count references; the last put frees; a put too many fails */
+static void dcma_ref_order_test(struct kunit *test)
+{
+	struct dcma_region *r = dcma_test_region(test);
+	unsigned long free0 = dcma_test_free_pages(r);
+	struct dcma_buffer *buf;
+	phys_addr_t phys;
+
+	buf = dcma_region_alloc(r, 3 * PAGE_SIZE, 0, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(buf), "alloc from %s: %ld", r->name,
+			       PTR_ERR(buf));
+	phys = dcma_buffer_phys(buf);
+	KUNIT_EXPECT_EQ(test, dcma_buffer_size(buf), 3 * PAGE_SIZE);
+	KUNIT_EXPECT_GE(test, phys, dcma_region_base(r));
+	KUNIT_EXPECT_LE(test, phys + 3 * PAGE_SIZE,
+			dcma_region_base(r) + dcma_region_size(r));
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0 - 3);
+
+	KUNIT_EXPECT_EQ(test, dcma_get(phys), 0);	/* 2 references */
+	KUNIT_EXPECT_EQ(test, dcma_put(phys), 0);	/* 1 */
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0 - 3);
+	KUNIT_EXPECT_EQ(test, dcma_get(phys), 0);	/* 2 */
+	KUNIT_EXPECT_EQ(test, dcma_put(phys), 0);	/* 1 */
+	KUNIT_EXPECT_EQ(test, dcma_put(phys), 0);	/* 0: freed */
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
+
+	/* the address is unknown now: nothing changes */
+	KUNIT_EXPECT_EQ(test, dcma_put(phys), -ENOENT);
+	KUNIT_EXPECT_EQ(test, dcma_get(phys), -ENOENT);
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
+}
+
+/* only the first byte of a live buffer names it */
+static void dcma_ref_unknown_test(struct kunit *test)
+{
+	struct dcma_region *r = dcma_test_region(test);
+	unsigned long free0 = dcma_test_free_pages(r);
+	struct dcma_buffer *buf;
+	phys_addr_t phys;
+
+	buf = dcma_region_alloc(r, 2 * PAGE_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	phys = dcma_buffer_phys(buf);
+
+	KUNIT_EXPECT_EQ(test, dcma_get(phys + PAGE_SIZE), -ENOENT);
+	KUNIT_EXPECT_EQ(test, dcma_put(phys + PAGE_SIZE), -ENOENT);
+	KUNIT_EXPECT_EQ(test, dcma_put(phys + 1), -ENOENT);
+	KUNIT_EXPECT_EQ(test, dcma_get(0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_region_base(r) +
+				       dcma_region_size(r)), -ENOENT);
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0 - 2);
+
+	KUNIT_EXPECT_EQ(test, dcma_put(phys), 0);
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
+}
+
+/* alignment, zeroing and bad requests */
+static void dcma_alloc_args_test(struct kunit *test)
+{
+	struct dcma_region *r = dcma_test_region(test);
+	struct dcma_buffer *buf;
+	phys_addr_t phys;
+	u8 *p;
+
+	buf = dcma_region_alloc(r, PAGE_SIZE, 16 * PAGE_SIZE,
+				GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
+	phys = dcma_buffer_phys(buf);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(phys, 16 * PAGE_SIZE));
+	p = page_address(dcma_buffer_page(buf));
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, dcma_put(phys), 0);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dcma_region_alloc(r, 0, 0, GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dcma_region_alloc(r, PAGE_SIZE, 3 * PAGE_SIZE,
+							GFP_KERNEL)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dcma_region_alloc(r, dcma_region_size(r) +
+							PAGE_SIZE, 0,
+							GFP_KERNEL)), -EINVAL);
+	if (dcma_region_reusable(r))
+		KUNIT_EXPECT_EQ(test, PTR_ERR(dcma_region_alloc(r, PAGE_SIZE, 0,
+								GFP_ATOMIC)),
+				-EAGAIN);
+}
+
+static struct kunit_case dcma_ref_test_cases[] = {
+	KUNIT_CASE(dcma_ref_order_test),
+	KUNIT_CASE(dcma_ref_unknown_test),
+	KUNIT_CASE(dcma_alloc_args_test),
+	{}
+};
+
+static struct kunit_suite dcma_ref_test_suite = {
+	.name = "dcma_ref",
+	.test_cases = dcma_ref_test_cases,
+};
+
+kunit_test_suites(&dcma_parse_test_suite, &dcma_ref_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for dcma");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dcma: debugfs.
+ *
+ * /sys/kernel/debug/dcma/
+ *   regions          one row per region
+ *   <region>/
+ *     buffers        every live buffer (root only)
+ *     stats          allocation counters
+ *   test             (CONFIG_DCMA_DEBUG, root only) drive the region API
+ *
+ * See Documentation/admin-guide/mm/dcma.rst for the format of each file.
+ */
+
+#define pr_fmt(fmt) "dcma: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/jiffies.h>
+#include <linux/kstrtox.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "dcma.h"
+
+static struct dentry *dcma_debugfs_root;
+
+/*
+ * Pages of a reusable region that someone else uses right now: neither
+ * free in the buddy allocator nor in a dcma buffer.  A racy scan without
+ * the zone lock, good enough for people and tests (pages on per-cpu free
+ * lists count as lent).
+ */
+static unsigned long dcma_region_lent(struct dcma_region *r,
+				      unsigned long allocated)
+{
+	unsigned long pfn = r->base_pfn, end = r->base_pfn + r->nr_pages;
+	unsigned long free = 0, order;
+	struct page *page;
+
+	if (!r->reusable || !r->active)
+		return 0;
+	while (pfn < end) {
+		page = pfn_to_page(pfn);
+		if (PageBuddy(page)) {
+			order = min_t(unsigned long, READ_ONCE(page_private(page)),
+				      MAX_ORDER - 1);
+			free += min(1UL << order, end - pfn);
+			pfn += 1UL << order;
+		} else {
+			pfn++;
+		}
+		cond_resched();
+	}
+	return r->nr_pages - min(r->nr_pages, free + allocated);
+}
+
+static int regions_show(struct seq_file *m, void *v)
+{
+	struct dcma_alloc_info info;
+	unsigned long flags, nr_buffers, used;
+	int i;
+
+	seq_printf(m, "%-16s %-18s %10s %-5s %-9s %10s %10s %10s %8s %6s %10s\n",
+		   "# name", "base", "pages", "alloc", "mode", "used", "free",
+		   "largest", "buffers", "holes", "lent");
+	for (i = 0; i < dcma_region_count; i++) {
+		struct dcma_region *r = &dcma_regions[i];
+		phys_addr_t base = PFN_PHYS(r->base_pfn);
+
+		dcma_region_info(r, &info);
+		spin_lock_irqsave(&r->lock, flags);
+		nr_buffers = r->nr_buffers;
+		spin_unlock_irqrestore(&r->lock, flags);
+		used = r->active ? r->nr_pages - info.free_pages : 0;
+		seq_printf(m, "%-16s %pa %10lu %-5s %-9s %10lu %10lu %10lu %8lu %6lu %10lu\n",
+			   r->name, &base, r->nr_pages, r->ops->name,
+			   !r->active ? "inactive" :
+			   r->reusable ? "reusable" : "exclusive",
+			   used, info.free_pages, info.largest_free, nr_buffers,
+			   info.free_holes, dcma_region_lent(r, used));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(regions);
+
+static int buffers_show(struct seq_file *m, void *v)
+{
+	struct dcma_region *r = m->private;
+	struct dcma_buffer *b;
+	unsigned long flags;
+	struct rb_node *n;
+	phys_addr_t phys;
+
+	seq_printf(m, "%-18s %10s %8s %10s\n", "# phys", "pages", "refs",
+		   "age_ms");
+	spin_lock_irqsave(&r->lock, flags);
+	for (n = rb_first(&r->buffers); n; n = rb_next(n)) {
+		b = rb_entry(n, struct dcma_buffer, node);
+		phys = PFN_PHYS(b->pfn);
+		seq_printf(m, "%pa %10lu %8u %10u\n", &phys, b->nr_pages,
+			   refcount_read(&b->ref),
+			   jiffies_to_msecs(jiffies - b->allocated));
+	}
+	spin_unlock_irqrestore(&r->lock, flags);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(buffers);
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct dcma_region *r = m->private;
+	struct dcma_stats *s = &r->stats;
+
+	seq_printf(m, "allocs %ld\n", atomic_long_read(&s->allocs));
+	seq_printf(m, "frees %ld\n", atomic_long_read(&s->frees));
+	seq_printf(m, "pages_allocated %ld\n",
+		   atomic_long_read(&s->pages_allocated));
+	seq_printf(m, "fails_nospace %ld\n",
+		   atomic_long_read(&s->fails_nospace));
+	seq_printf(m, "fails_busy %ld\n", atomic_long_read(&s->fails_busy));
+	seq_printf(m, "fails_nomem %ld\n", atomic_long_read(&s->fails_nomem));
+	seq_printf(m, "retries %ld\n", atomic_long_read(&s->retries));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+#ifdef CONFIG_DCMA_DEBUG
+/*
+ * The test knob: each open file takes one command per write and keeps the
+ * last result for read():
+ *
+ *   alloc <region> <size> [<align>]   result: "<phys> <bytes>"
+ *   get <phys>
+ *   put <phys>
+ *
+ * A failing command fails the write with its -errno.
+ */
+#define DCMA_TEST_CMD_MAX	96
+
+struct dcma_test_state {
+	char result[64];
+};
+
+static int dcma_test_open(struct inode *inode, struct file *file)
+{
+	struct dcma_test_state *st = kzalloc(sizeof(*st), GFP_KERNEL);
+
+	file->private_data = st;
+	return st ? 0 : -ENOMEM;
+}
+
+static int dcma_test_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static int dcma_test_alloc(struct dcma_test_state *st, char *args)
+{
+	char *name = strsep(&args, " "), *arg;
+	struct dcma_buffer *buf;
+	struct dcma_region *r;
+	u64 size, align = 0;
+	phys_addr_t phys;
+
+	r = name ? dcma_region_find(name) : NULL;
+	if (!r)
+		return -ENODEV;
+	arg = strsep(&args, " ");
+	if (!arg || kstrtou64(arg, 0, &size))
+		return -EINVAL;
+	arg = strsep(&args, " ");
+	if (arg && kstrtou64(arg, 0, &align))
+		return -EINVAL;
+	if (args)
+		return -EINVAL;
+
+	buf = dcma_region_alloc(r, size, align, GFP_KERNEL | __GFP_NOWARN);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	phys = dcma_buffer_phys(buf);
+	snprintf(st->result, sizeof(st->result), "%pa %zu\n", &phys,
+		 dcma_buffer_size(buf));
+	return 0;
+}
+
+static ssize_t dcma_test_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct dcma_test_state *st = file->private_data;
+	char cmd[DCMA_TEST_CMD_MAX], *args, *verb;
+	u64 phys;
+	int ret;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+	args = strim(cmd);
+	verb = strsep(&args, " ");
+	st->result[0] = '\0';
+
+	if (!strcmp(verb, "alloc") && args) {
+		ret = dcma_test_alloc(st, args);
+	} else if ((!strcmp(verb, "get") || !strcmp(verb, "put")) && args) {
+		ret = kstrtou64(args, 0, &phys);
+		if (!ret)
+			ret = verb[0] == 'g' ? dcma_get(phys) : dcma_put(phys);
+	} else {
+		ret = -EINVAL;
+	}
+	return ret ? ret : count;
+}
+
+static ssize_t dcma_test_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct dcma_test_state *st = file->private_data;
+
+	return simple_read_from_buffer(ubuf, count, ppos, st->result,
+				       strlen(st->result));
+}
+
+static const struct file_operations dcma_test_fops = {
+	.owner = THIS_MODULE,
+	.open = dcma_test_open,
+	.release = dcma_test_release,
+	.read = dcma_test_read,
+	.write = dcma_test_write,
+	.llseek = no_llseek,
+};
+
+static void dcma_debugfs_add_test(void)
+{
+	debugfs_create_file("test", 0600, dcma_debugfs_root, NULL,
+			    &dcma_test_fops);
+}
+#else
+static void dcma_debugfs_add_test(void)
+{
+}
+#endif /* CONFIG_DCMA_DEBUG */
+
+/*
+ * debugfs failures are ignored on purpose: the files are for people, and
+ * dcma works without them.
+ */
+static int __init dcma_debugfs_init(void)
+{
+	struct dentry *dir;
+	int i;
+
+	dcma_debugfs_root = debugfs_create_dir("dcma", NULL);
+	debugfs_create_file("regions", 0444, dcma_debugfs_root, NULL,
+			    &regions_fops);
+	for (i = 0; i < dcma_region_count; i++) {
+		struct dcma_region *r = &dcma_regions[i];
+
+		if (!r->active)
+			continue;
+		dir = debugfs_create_dir(r->name, dcma_debugfs_root);
+		debugfs_create_file("buffers", 0400, dir, r, &buffers_fops);
+		debugfs_create_file("stats", 0444, dir, r, &stats_fops);
+	}
+	dcma_debugfs_add_test();
+	return 0;
+}
+
+/* debugfs registers itself at core_initcall, after the regions activate */
+late_initcall(dcma_debugfs_init);

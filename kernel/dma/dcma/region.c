@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dcma: regions and their refcounted buffers.
+ *
+ * Devices without scatter/gather need large physically contiguous buffers.
+ * Reserving them at boot wastes the memory while the device is idle, and
+ * allocating them later fails once memory has fragmented.  A dcma region
+ * is reserved from memblock at boot, like a CMA area, but has a name, its
+ * own allocator and its own locks:
+ *
+ * - reusable regions hand their pageblocks to the page allocator as
+ *   MIGRATE_CMA, so movable pages use them while no device does; an
+ *   allocation picks a range with the region's allocator and claims its
+ *   pages back with alloc_contig_range().  A range whose pages cannot be
+ *   migrated right now (pinned, under writeback) is kept aside while other
+ *   candidate ranges are tried, so one busy page does not fail the
+ *   allocation while the region has room elsewhere;
+ * - exclusive regions are carve-outs: never lent, so allocating from them
+ *   is bookkeeping only, and works in atomic context.
+ *
+ * Every allocation is a struct dcma_buffer with a reference count.
+ * dcma_get() and dcma_put() find a buffer by its physical address; the last
+ * put gives the range back.  A buffer can thus outlive the driver that
+ * allocated it, e.g. while another device still reads from it.
+ *
+ * Regions are declared before the page allocator runs (dcma_reserve() from
+ * the architecture's setup code, or the device-tree glue in of.c) and
+ * activated at core_initcall, once slab is up, as mainline CMA does.  The
+ * region table is written only then, so lookups need no lock afterwards.
+ */
+
+#define pr_fmt(fmt) "dcma: " fmt
+
+#include <linux/cma.h>
+#include <linux/dcma.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/jiffies.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "dcma.h"
+
+struct dcma_region dcma_regions[DCMA_MAX_REGIONS];
+int dcma_region_count;
+
+static struct dcma_region_spec dcma_cmdline_specs[DCMA_MAX_REGIONS] __initdata;
+static int dcma_cmdline_count __initdata;
+
+static void __init dcma_cmdline_error(const char *token, const char *reason,
+				      void *data)
+{
+	pr_err("skipped \"%s\" in dcma=: %s\n", token, reason);
+}
+
+static int __init dcma_early_param(char *str)
+{
+	dcma_cmdline_count = dcma_parse_regions(str ?: "", dcma_cmdline_specs,
+						DCMA_MAX_REGIONS,
+						dcma_cmdline_error, NULL);
+	return 0;
+}
+
+early_param("dcma", dcma_early_param);
+
+static struct dcma_region *dcma_region_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < dcma_region_count; i++)
+		if (!strcmp(dcma_regions[i].name, name))
+			return &dcma_regions[i];
+	return NULL;
+}
+
+/*
+ * Place @size bytes for a region: at the fixed base, or wherever memblock
+ * finds room below @limit.  Returns 0 and the base, or a reason.
+ */
+static int __init dcma_place(const struct dcma_region_spec *spec,
+			     phys_addr_t size, phys_addr_t align,
+			     phys_addr_t limit, phys_addr_t *base,
+			     const char **reason)
+{
+	if (!spec->fixed) {
+		*base = memblock_phys_alloc_range(size, align, 0, limit);
+		*reason = "no free memory of that size and alignment";
+		return *base ? 0 : -ENOMEM;
+	}
+
+	*base = spec->base;
+	if (!IS_ALIGNED(*base, align)) {
+		*reason = "base is not aligned to a pageblock (reusable regions need it)";
+		return -EINVAL;
+	}
+	if (!memblock_is_region_memory(*base, size)) {
+		*reason = "range is not inside RAM";
+		return -EINVAL;
+	}
+	if (memblock_is_region_reserved(*base, size)) {
+		*reason = "range overlaps reserved memory or another region";
+		return -EBUSY;
+	}
+	if (memblock_reserve(*base, size)) {
+		*reason = "memblock cannot reserve the range";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * dcma_declare() - reserve one region at boot
+ * @spec: the region as "dcma=" or the device tree describes it
+ * @limit: highest physical address + 1 a placed region may end at
+ * @reserved: @spec describes a fixed range that its caller (the
+ *	reserved-memory core) has already reserved from memblock
+ *
+ * Context: Early boot, before the page allocator; memblock only.
+ * Return: 0, or -errno after one message naming the region and the reason;
+ * nothing is left reserved on failure (a @reserved range stays with its
+ * caller, who frees it).
+ */
+int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
+			bool reserved)
+{
+	const char *alloc_name = spec->allocator[0] ? spec->allocator : "bf";
+	phys_addr_t size = spec->size, align = max_t(phys_addr_t, spec->align,
+						     PAGE_SIZE);
+	const struct dcma_allocator_ops *ops;
+	const char *reason = NULL;
+	struct dcma_region *r;
+	phys_addr_t base;
+	int ret = -EINVAL;
+
+	if (dcma_region_count >= DCMA_MAX_REGIONS) {
+		reason = "too many regions";
+		goto out_report;
+	}
+	if (dcma_region_by_name(spec->name)) {
+		reason = "a region of that name exists";
+		goto out_report;
+	}
+	ops = dcma_allocator_find(alloc_name);
+	if (!ops) {
+		reason = "unknown allocator";
+		goto out_report;
+	}
+	if (!spec->exclusive) {
+		align = max_t(phys_addr_t, align, CMA_MIN_ALIGNMENT_BYTES);
+		if (reserved && !IS_ALIGNED(size, CMA_MIN_ALIGNMENT_BYTES)) {
+			reason = "size is not a multiple of a pageblock (reusable regions need it)";
+			goto out_report;
+		}
+		if (!IS_ALIGNED(size, CMA_MIN_ALIGNMENT_BYTES)) {
+			size = ALIGN(size, CMA_MIN_ALIGNMENT_BYTES);
+			pr_info("region %s: size rounded up to %pa, a multiple of the pageblock size\n",
+				spec->name, &size);
+		}
+	}
+
+	if (reserved) {
+		base = spec->base;
+		if (!IS_ALIGNED(base, align)) {
+			reason = "base is not aligned to a pageblock (reusable regions need it)";
+			goto out_report;
+		}
+	} else {
+		ret = dcma_place(spec, size, align, limit, &base, &reason);
+		if (ret)
+			goto out_report;
+	}
+
+	r = &dcma_regions[dcma_region_count++];
+	strscpy(r->name, spec->name, sizeof(r->name));
+	r->base_pfn = PHYS_PFN(base);
+	r->nr_pages = size >> PAGE_SHIFT;
+	r->reusable = !spec->exclusive;
+	r->from_dt = reserved;
+	r->ops = ops;
+	spin_lock_init(&r->lock);
+	mutex_init(&r->claim_lock);
+	r->buffers = RB_ROOT;
+	if (r->reusable)
+		totalcma_pages += r->nr_pages;
+
+	pr_info("region %s: %pa, %lu MiB, %s, allocator %s\n", r->name, &base,
+		(unsigned long)(size / SZ_1M),
+		r->reusable ? "reusable" : "exclusive", ops->name);
+	return 0;
+
+out_report:
+	pr_err("region %s skipped: %s\n", spec->name, reason);
+	return ret;
+}
+
+/**
+ * dcma_reserve() - reserve the regions asked for by "dcma="
+ * @limit: highest physical address + 1 a region without a fixed base may
+ *	end at; the architecture passes the limit it gives mainline CMA
+ *
+ * Called by the architecture's setup code next to dma_contiguous_reserve().
+ *
+ * Context: Early boot, memblock only.
+ */
+void __init dcma_reserve(phys_addr_t limit)
+{
+	int i;
+
+	for (i = 0; i < dcma_cmdline_count; i++)
+		dcma_declare(&dcma_cmdline_specs[i], limit ?: MEMBLOCK_ALLOC_ANYWHERE,
+			     false);
+}
+
+static bool __init dcma_region_in_one_zone(struct dcma_region *r)
+{
+	unsigned long pfn, end = r->base_pfn + r->nr_pages;
+	struct zone *zone;
+
+	if (!pfn_valid(r->base_pfn))
+		return false;
+	zone = page_zone(pfn_to_page(r->base_pfn));
+	for (pfn = r->base_pfn + 1; pfn < end; pfn++)
+		if (!pfn_valid(pfn) || page_zone(pfn_to_page(pfn)) != zone)
+			return false;
+	return true;
+}
+
+static int __init dcma_activate(struct dcma_region *r)
+{
+	unsigned long pfn, end = r->base_pfn + r->nr_pages;
+	const char *reason = "out of memory";
+	void *node = NULL;
+
+	if (r->reusable && !dcma_region_in_one_zone(r)) {
+		reason = "range spans more than one zone";
+		goto out_give_back;
+	}
+	if (r->ops->node_size) {
+		node = kzalloc(r->ops->node_size, GFP_KERNEL);
+		if (!node)
+			goto out_give_back;
+	}
+	r->alloc_state = r->ops->create(r->base_pfn, r->nr_pages, node);
+	if (IS_ERR_OR_NULL(r->alloc_state)) {
+		kfree(node);
+		r->alloc_state = NULL;
+		goto out_give_back;
+	}
+
+	if (r->reusable)
+		for (pfn = r->base_pfn; pfn < end; pfn += pageblock_nr_pages)
+			init_cma_reserved_pageblock(pfn_to_page(pfn));
+	r->active = true;
+	return 0;
+
+out_give_back:
+	/* Useless as a region: the pages go to the page allocator. */
+	for (pfn = r->base_pfn; pfn < end; pfn++)
+		free_reserved_page(pfn_to_page(pfn));
+	if (r->reusable)
+		totalcma_pages -= r->nr_pages;
+	pr_err("region %s could not be activated (%s); its memory goes to the page allocator\n",
+	       r->name, reason);
+	return -ENOMEM;
+}
+
+static int __init dcma_init_regions(void)
+{
+	int i;
+
+	for (i = 0; i < dcma_region_count; i++)
+		dcma_activate(&dcma_regions[i]);
+	return 0;
+}
+
+/* slab is up and the reserved ranges are still untouched: as mainline CMA */
+core_initcall(dcma_init_regions);
+
+/**
+ * dcma_region_find() - look a region up by name
+ * @name: the region's name
+ *
+ * Regions live as long as the kernel, so no reference is taken.
+ *
+ * Context: Any context.
+ * Return: the region, or NULL when no active region has that name.
+ */
+struct dcma_region *dcma_region_find(const char *name)
+{
+	struct dcma_region *r = dcma_region_by_name(name);
+
+	return r && r->active ? r : NULL;
+}
+
+/**
+ * dcma_region_name() - a region's name
+ * @region: the region
+ *
+ * Context: Any context.
+ * Return: the name, valid as long as the kernel runs.
+ */
+const char *dcma_region_name(const struct dcma_region *region)
+{
+	return region->name;
+}
+
+/**
+ * dcma_region_base() - a region's first physical address
+ * @region: the region
+ *
+ * Context: Any context.
+ * Return: the physical base address.
+ */
+phys_addr_t dcma_region_base(const struct dcma_region *region)
+{
+	return PFN_PHYS(region->base_pfn);
+}
+
+/**
+ * dcma_region_size() - a region's size
+ * @region: the region
+ *
+ * Context: Any context.
+ * Return: the size in bytes.
+ */
+phys_addr_t dcma_region_size(const struct dcma_region *region)
+{
+	return PFN_PHYS(region->nr_pages);
+}
+
+/**
+ * dcma_region_reusable() - whether a region lends its pages while free
+ * @region: the region
+ *
+ * Context: Any context.
+ * Return: true for a reusable region, false for an exclusive one.
+ */
+bool dcma_region_reusable(const struct dcma_region *region)
+{
+	return region->reusable;
+}
+
+/**
+ * dcma_region_info() - the allocator's view of a region
+ * @region: the region
+ * @info: filled with free pages, largest free run and number of holes
+ *
+ * Context: Any context but hard interrupts; takes the region's lock.
+ */
+void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info)
+{
+	unsigned long flags;
+
+	memset(info, 0, sizeof(*info));
+	if (!region->active)
+		return;
+	spin_lock_irqsave(&region->lock, flags);
+	region->ops->info(region->alloc_state, info);
+	spin_unlock_irqrestore(&region->lock, flags);
+}
+
+/* Give a range back to the allocator; free the node it returns. */
+static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
+			    unsigned long nr)
+{
+	unsigned long flags;
+	void *node;
+
+	spin_lock_irqsave(&r->lock, flags);
+	node = r->ops->free(r->alloc_state, pfn, nr);
+	spin_unlock_irqrestore(&r->lock, flags);
+	kfree(node);
+}
+
+/*
+ * Pick a range and, for a reusable region, claim its pages.  A candidate
+ * whose pages stay busy is kept allocated while the next one is picked, so
+ * that the allocator cannot offer it again; all of them are given back at
+ * the end.  Returns 0 and the first pfn, or -errno.
+ */
+static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
+			    unsigned long align, gfp_t gfp, unsigned long *pfn)
+{
+	gfp_t node_gfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_NOWAIT;
+	unsigned long busy[DCMA_CLAIM_TRIES];
+	int nr_busy = 0, ret, i;
+	unsigned long flags;
+	void *node = NULL;
+
+	if (r->reusable)
+		mutex_lock(&r->claim_lock);
+	for (;;) {
+		if (!node && r->ops->node_size) {
+			node = kzalloc(r->ops->node_size, node_gfp);
+			if (!node) {
+				atomic_long_inc(&r->stats.fails_nomem);
+				ret = -ENOMEM;
+				break;
+			}
+		}
+		spin_lock_irqsave(&r->lock, flags);
+		ret = r->ops->alloc(r->alloc_state, nr, align, pfn, node);
+		spin_unlock_irqrestore(&r->lock, flags);
+		if (ret) {
+			atomic_long_inc(nr_busy ? &r->stats.fails_busy :
+					&r->stats.fails_nospace);
+			break;
+		}
+		node = NULL;
+		if (!r->reusable)
+			break;
+
+		ret = alloc_contig_range(*pfn, *pfn + nr, MIGRATE_CMA,
+					 GFP_KERNEL | (gfp & __GFP_NOWARN));
+		if (!ret)
+			break;
+		busy[nr_busy++] = *pfn;
+		atomic_long_inc(&r->stats.retries);
+		if (ret != -EBUSY || nr_busy == DCMA_CLAIM_TRIES) {
+			atomic_long_inc(&r->stats.fails_busy);
+			break;
+		}
+	}
+	if (r->reusable)
+		mutex_unlock(&r->claim_lock);
+
+	for (i = 0; i < nr_busy; i++)
+		dcma_range_free(r, busy[i], nr);
+	kfree(node);
+	return ret;
+}
+
+static void dcma_buffer_insert(struct dcma_region *r, struct dcma_buffer *buf)
+{
+	struct rb_node **link = &r->buffers.rb_node, *parent = NULL;
+	struct dcma_buffer *b;
+
+	lockdep_assert_held(&r->lock);
+	while (*link) {
+		parent = *link;
+		b = rb_entry(parent, struct dcma_buffer, node);
+		link = buf->pfn < b->pfn ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&buf->node, parent, link);
+	rb_insert_color(&buf->node, &r->buffers);
+	r->nr_buffers++;
+}
+
+/**
+ * dcma_region_alloc() - allocate a buffer from a region
+ * @region: the region
+ * @size: bytes, rounded up to whole pages
+ * @align: alignment of the physical address in bytes, a power of two;
+ *	0 or anything up to PAGE_SIZE means page alignment
+ * @gfp: GFP_KERNEL, optionally with __GFP_ZERO (zero the buffer) and
+ *	__GFP_NOWARN; exclusive regions also take GFP_ATOMIC/GFP_NOWAIT
+ *
+ * The buffer starts with one reference, dropped by dcma_put() on its
+ * physical address (dcma_buffer_phys()).
+ *
+ * Context: Process context if the region is reusable or @gfp allows
+ * blocking (may sleep while pages migrate); any context but hard
+ * interrupts for an exclusive region with a non-blocking @gfp.
+ * Return: the buffer, or ERR_PTR(-EINVAL) for a bad size or alignment,
+ * ERR_PTR(-EAGAIN) for a non-blocking request on a reusable region,
+ * ERR_PTR(-ENOMEM) when the region has no room or its candidate ranges
+ * stayed busy, ERR_PTR(-ENODEV) for an inactive region.
+ */
+struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
+				      size_t align, gfp_t gfp)
+{
+	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages, flags;
+	gfp_t buf_gfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_NOWAIT;
+	struct dcma_buffer *buf;
+	unsigned long pfn;
+	int ret;
+
+	if (!region || !region->active)
+		return ERR_PTR(-ENODEV);
+	if (!size || nr > region->nr_pages || (align && !is_power_of_2(align)))
+		return ERR_PTR(-EINVAL);
+	if (region->reusable && !gfpflags_allow_blocking(gfp))
+		return ERR_PTR(-EAGAIN);
+	align_pages = max_t(size_t, align, PAGE_SIZE) >> PAGE_SHIFT;
+
+	buf = kzalloc(sizeof(*buf), buf_gfp);
+	if (!buf) {
+		atomic_long_inc(&region->stats.fails_nomem);
+		return ERR_PTR(-ENOMEM);
+	}
+	ret = dcma_range_alloc(region, nr, align_pages, gfp, &pfn);
+	if (ret) {
+		kfree(buf);
+		return ERR_PTR(ret == -EBUSY ? -ENOMEM : ret);
+	}
+
+	if (gfp & __GFP_ZERO)
+		memset(page_address(pfn_to_page(pfn)), 0, nr << PAGE_SHIFT);
+
+	buf->region = region;
+	buf->pfn = pfn;
+	buf->nr_pages = nr;
+	buf->allocated = jiffies;
+	refcount_set(&buf->ref, 1);
+	spin_lock_irqsave(&region->lock, flags);
+	dcma_buffer_insert(region, buf);
+	spin_unlock_irqrestore(&region->lock, flags);
+
+	atomic_long_inc(&region->stats.allocs);
+	atomic_long_add(nr, &region->stats.pages_allocated);
+	return buf;
+}
+
+/**
+ * dcma_buffer_phys() - a buffer's physical address
+ * @buf: the buffer
+ *
+ * Context: Any context; the caller holds a reference.
+ * Return: the address, which dcma_get() and dcma_put() take.
+ */
+phys_addr_t dcma_buffer_phys(const struct dcma_buffer *buf)
+{
+	return PFN_PHYS(buf->pfn);
+}
+
+/**
+ * dcma_buffer_size() - a buffer's size
+ * @buf: the buffer
+ *
+ * Context: Any context; the caller holds a reference.
+ * Return: the size in bytes, a whole number of pages.
+ */
+size_t dcma_buffer_size(const struct dcma_buffer *buf)
+{
+	return buf->nr_pages << PAGE_SHIFT;
+}
+
+/**
+ * dcma_buffer_page() - a buffer's first page
+ * @buf: the buffer
+ *
+ * Context: Any context; the caller holds a reference.
+ * Return: the first struct page of the buffer.
+ */
+struct page *dcma_buffer_page(const struct dcma_buffer *buf)
+{
+	return pfn_to_page(buf->pfn);
+}
+
+static struct dcma_region *dcma_region_of(phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	int i;
+
+	for (i = 0; i < dcma_region_count; i++) {
+		struct dcma_region *r = &dcma_regions[i];
+
+		if (r->active && pfn >= r->base_pfn &&
+		    pfn - r->base_pfn < r->nr_pages)
+			return r;
+	}
+	return NULL;
+}
+
+static struct dcma_buffer *dcma_buffer_lookup(struct dcma_region *r,
+					      unsigned long pfn)
+{
+	struct rb_node *n = r->buffers.rb_node;
+	struct dcma_buffer *b;
+
+	lockdep_assert_held(&r->lock);
+	while (n) {
+		b = rb_entry(n, struct dcma_buffer, node);
+		if (pfn == b->pfn)
+			return b;
+		n = pfn < b->pfn ? n->rb_left : n->rb_right;
+	}
+	return NULL;
+}
+
+/*
+ * Find the live buffer starting at @phys and, under the region's lock,
+ * take a reference (@get) or drop one.  Returns the buffer if that was its
+ * last reference (it is then out of the tree and ours to release), NULL
+ * otherwise, or an ERR_PTR(-ENOENT).
+ */
+static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get)
+{
+	struct dcma_region *r = dcma_region_of(phys);
+	struct dcma_buffer *buf = NULL, *last = NULL;
+	unsigned long flags;
+
+	if (r && PAGE_ALIGNED(phys)) {
+		spin_lock_irqsave(&r->lock, flags);
+		buf = dcma_buffer_lookup(r, PHYS_PFN(phys));
+		if (buf && get) {
+			refcount_inc(&buf->ref);
+		} else if (buf && refcount_dec_and_test(&buf->ref)) {
+			rb_erase(&buf->node, &r->buffers);
+			r->nr_buffers--;
+			last = buf;
+		}
+		spin_unlock_irqrestore(&r->lock, flags);
+	}
+	if (!buf) {
+		pr_warn_ratelimited("%s(%pa): no live buffer starts there\n",
+				    get ? "dcma_get" : "dcma_put", &phys);
+		return ERR_PTR(-ENOENT);
+	}
+	return last;
+}
+
+/**
+ * dcma_get() - take a reference on a buffer
+ * @phys: the buffer's physical address, as dcma_buffer_phys() or
+ *	dma_alloc_coherent()'s DMA address on a device without an IOMMU
+ *	gives it
+ *
+ * Context: Any context but hard interrupts; does not sleep.
+ * Return: 0, or -ENOENT (with a ratelimited warning, and nothing changed)
+ * when no live buffer starts at @phys.
+ */
+int dcma_get(phys_addr_t phys)
+{
+	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, true));
+}
+
+/**
+ * dcma_put() - drop a reference on a buffer
+ * @phys: the buffer's physical address
+ *
+ * The last reference gives the range back to its region and, for a
+ * reusable region, its pages back to the page allocator.  Once the last
+ * reference is gone the address is unknown again, so a put too many fails
+ * with -ENOENT instead of corrupting anything.
+ *
+ * Context: Any context but hard interrupts; does not sleep.
+ * Return: 0, or -ENOENT (with a ratelimited warning, and nothing changed)
+ * when no live buffer starts at @phys.
+ */
+int dcma_put(phys_addr_t phys)
+{
+	struct dcma_buffer *buf = dcma_buffer_ref(phys, false);
+	struct dcma_region *r;
+
+	if (IS_ERR_OR_NULL(buf))
+		return PTR_ERR_OR_ZERO(buf);
+
+	r = buf->region;
+	if (r->reusable)
+		free_contig_range(buf->pfn, buf->nr_pages);
+	dcma_range_free(r, buf->pfn, buf->nr_pages);
+	atomic_long_inc(&r->stats.frees);
+	kfree(buf);
+	return 0;
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dcma regions seen from userspace: the regions the boot asked for exist
+ * (and the malformed ones were reported and skipped), allocations through
+ * the root-only test knob land inside their region, aligned and disjoint,
+ * references count, accounting returns to where it started, reusable
+ * regions are really lent to the page cache and taken back, and exclusive
+ * ones never are.
+ *
+ * Needs CONFIG_DCMA_DEBUG (the /sys/kernel/debug/dcma/test knob) and a boot
+ * with regions; skips otherwise.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define DCMA_DIR	"/sys/kernel/debug/dcma"
+#define KNOB		DCMA_DIR "/test"
+#define MAX_REGIONS	16
+#define PAGE		4096UL
+
+struct region {
+	char name[32], alloc[8], mode[12];
+	unsigned long long base;
+	unsigned long pages, used, free, largest, buffers, holes, lent;
+};
+
+static int read_regions(struct region *r, int max)
+{
+	char line[256];
+	int n = 0;
+	FILE *f;
+
+	f = fopen(DCMA_DIR "/regions", "r");
+	if (!f)
+		return -errno;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%31s %llx %lu %7s %11s %lu %lu %lu %lu %lu %lu",
+			   r[n].name, &r[n].base, &r[n].pages, r[n].alloc,
+			   r[n].mode, &r[n].used, &r[n].free, &r[n].largest,
+			   &r[n].buffers, &r[n].holes, &r[n].lent) == 11)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static struct region *find_region(struct region *r, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(r[i].name, name))
+			return &r[i];
+	return NULL;
+}
+
+/* One command on the knob: 0 or -errno; the result line, if any, in @out. */
+static int knob(const char *cmd, char *out, size_t outlen)
+{
+	int fd, ret = 0;
+	ssize_t n;
+
+	fd = open(KNOB, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		ret = -errno;
+	if (!ret && out) {
+		n = read(fd, out, outlen - 1);
+		out[n > 0 ? n : 0] = '\0';
+	}
+	close(fd);
+	return ret;
+}
+
+static int knob_alloc(const char *region, unsigned long size,
+		      unsigned long align, unsigned long long *phys,
+		      unsigned long *bytes)
+{
+	char cmd[96], out[64];
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "alloc %s %lu %lu", region, size, align);
+	ret = knob(cmd, out, sizeof(out));
+	if (ret)
+		return ret;
+	if (sscanf(out, "%llx %lu", phys, bytes) != 2)
+		return -EPROTO;
+	return 0;
+}
+
+static int knob_ref(const char *verb, unsigned long long phys)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "%s 0x%llx", verb, phys);
+	return knob(cmd, NULL, 0);
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+FIXTURE(dcma) {
+	struct region r[MAX_REGIONS];
+	int n;
+};
+
+FIXTURE_SETUP(dcma)
+{
+	if (access(DCMA_DIR "/regions", R_OK))
+		SKIP(return, DCMA_DIR "/regions is missing (CONFIG_DCMA?)");
+	if (access(KNOB, W_OK))
+		SKIP(return, KNOB " is missing (CONFIG_DCMA_DEBUG?)");
+	self->n = read_regions(self->r, MAX_REGIONS);
+	ASSERT_GE(self->n, 0);
+	if (!self->n)
+		SKIP(return, "no dcma region (boot with dcma=...)");
+}
+
+FIXTURE_TEARDOWN(dcma)
+{
+}
+
+/*
+ * Every region of "dcma=" exists unless the kernel log says it was
+ * skipped, with its token, and a skipped one does not exist.
+ */
+TEST_F(dcma, cmdline_regions)
+{
+	static char klog[1 << 20];
+	char cmdline[4096], *p, *tok, *save, needle[200];
+	int present = 0, skipped = 0, len;
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(cmdline, sizeof(cmdline), f));
+	fclose(f);
+	p = strstr(cmdline, "dcma=");
+	if (!p || (p != cmdline && p[-1] != ' '))
+		SKIP(return, "no dcma= on the command line");
+	p += 5;
+	p[strcspn(p, "\n ")] = '\0';
+
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, klog, sizeof(klog) - 1);
+	ASSERT_GT(len, 0);
+	klog[len] = '\0';
+
+	for (tok = strtok_r(p, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		char name[64];
+		bool was_skipped;
+		char *hit;
+
+		snprintf(needle, sizeof(needle), "skipped \"%s\" in dcma=: ", tok);
+		hit = strstr(klog, needle);
+		was_skipped = !!hit;
+		if (hit) {
+			ASSERT_EQ(NULL, strstr(hit + 1, needle)) {
+				TH_LOG("\"%s\" reported twice", tok);
+			}
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(tok, "="), tok);
+		TH_LOG("token \"%s\": %s", tok, was_skipped ? "skipped" : "kept");
+		if (was_skipped) {
+			/* a duplicate name may still exist from its first token */
+			skipped++;
+			continue;
+		}
+		ASSERT_NE(NULL, find_region(self->r, self->n, name)) {
+			TH_LOG("region %s is missing", name);
+		}
+		present++;
+	}
+	ASSERT_GT(present, 0);
+}
+
+static bool dt_string(const char *node, const char *prop, char *buf, size_t len)
+{
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/device-tree/reserved-memory/%s/%s",
+		 node, prop);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+/*
+ * Every "linux,dcma" reserved-memory node is a region named after its
+ * label or node name, except a malformed one (here: "no-map"), which the
+ * kernel log reports as skipped.
+ */
+TEST_F(dcma, dt_regions)
+{
+	static char klog[1 << 20];
+	char compat[128], name[64], needle[300];
+	struct dirent *de;
+	int found = 0, len;
+	DIR *dir;
+
+	dir = opendir("/proc/device-tree/reserved-memory");
+	if (!dir)
+		SKIP(return, "no device tree reserved-memory");
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, klog, sizeof(klog) - 1);
+	ASSERT_GT(len, 0);
+	klog[len] = '\0';
+
+	while ((de = readdir(dir))) {
+		bool nomap;
+
+		if (!dt_string(de->d_name, "compatible", compat, sizeof(compat)) ||
+		    strcmp(compat, "linux,dcma"))
+			continue;
+		found++;
+		if (!dt_string(de->d_name, "label", name, sizeof(name)))
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)strcspn(de->d_name, "@"), de->d_name);
+		snprintf(needle, sizeof(needle), "/reserved-memory/%s/no-map",
+			 de->d_name);
+		nomap = !access(strcat(strcpy(compat, "/proc/device-tree"), needle),
+				F_OK);
+		TH_LOG("node %s: region %s%s", de->d_name, name,
+		       nomap ? " (no-map: must be skipped)" : "");
+		if (nomap) {
+			snprintf(needle, sizeof(needle),
+				 "reserved-memory node %s skipped: ", de->d_name);
+			EXPECT_NE(NULL, strstr(klog, needle));
+			EXPECT_EQ(NULL, find_region(self->r, self->n, name));
+		} else {
+			EXPECT_NE(NULL, find_region(self->r, self->n, name));
+		}
+	}
+	closedir(dir);
+	if (!found)
+		SKIP(return, "no linux,dcma node in the device tree");
+}
+
+/* Allocations land inside the region, aligned, and never overlap. */
+TEST_F(dcma, alloc_inside_aligned_disjoint)
+{
+	static const unsigned long sizes[] = { 1, 3, 16, 5, 64, 2, 33 };
+	static const unsigned long aligns[] = { 0, 1, 4, 16, 1, 256, 8 };
+
+	for (int i = 0; i < self->n; i++) {
+		struct region *r = &self->r[i], *now;
+		unsigned long long phys[64];
+		unsigned long bytes[64], total = 0;
+		struct region after[MAX_REGIONS];
+		long cma0 = meminfo_kb("CmaFree");
+		int k, m = 0, ret;
+
+		for (k = 0; k < 64; k++) {
+			unsigned long size = sizes[k % 7] * PAGE;
+			unsigned long align = aligns[k % 7] * PAGE;
+
+			ret = knob_alloc(r->name, size, align, &phys[m], &bytes[m]);
+			if (ret) {
+				ASSERT_EQ(-ENOMEM, ret);
+				break;
+			}
+			ASSERT_EQ(size, bytes[m]);
+			ASSERT_GE(phys[m], r->base);
+			ASSERT_LE(phys[m] + bytes[m], r->base + r->pages * PAGE);
+			if (align) {
+				ASSERT_EQ(0, phys[m] % align);
+			}
+			for (int j = 0; j < m; j++) {
+				ASSERT_TRUE(phys[m] + bytes[m] <= phys[j] ||
+					    phys[j] + bytes[j] <= phys[m]);
+			}
+			total += bytes[m];
+			m++;
+		}
+		ASSERT_EQ(self->n, read_regions(after, MAX_REGIONS));
+		now = find_region(after, self->n, r->name);
+		ASSERT_NE(NULL, now);
+		ASSERT_EQ(r->used + total / PAGE, now->used);
+		ASSERT_EQ(r->buffers + m, now->buffers);
+		TH_LOG("%s: %d buffers, %lu pages, CmaFree %ld -> %ld kB",
+		       r->name, m, total / PAGE, cma0, meminfo_kb("CmaFree"));
+
+		for (int j = 0; j < m; j++) {
+			ASSERT_EQ(0, knob_ref("put", phys[j]));
+		}
+		ASSERT_EQ(self->n, read_regions(after, MAX_REGIONS));
+		now = find_region(after, self->n, r->name);
+		ASSERT_EQ(r->used, now->used);
+		ASSERT_EQ(r->free, now->free);
+		ASSERT_EQ(r->buffers, now->buffers);
+		ASSERT_EQ(r->holes, now->holes);
+	}
+}
+
+/* References count; the last put frees; unknown addresses change nothing. */
+TEST_F(dcma, get_put)
+{
+	struct region *r = &self->r[0], after[MAX_REGIONS];
+	unsigned long long phys;
+	unsigned long bytes;
+
+	ASSERT_EQ(0, knob_alloc(r->name, 2 * PAGE, 0, &phys, &bytes));
+	ASSERT_EQ(0, knob_ref("get", phys));
+	ASSERT_EQ(0, knob_ref("put", phys));
+	ASSERT_EQ(0, knob_ref("put", phys));	/* last: freed */
+	ASSERT_EQ(-ENOENT, knob_ref("put", phys));
+	ASSERT_EQ(-ENOENT, knob_ref("get", phys));
+	ASSERT_EQ(-ENOENT, knob_ref("get", phys + PAGE));
+	ASSERT_EQ(-ENOENT, knob_ref("put", 0x1000));
+	ASSERT_EQ(self->n, read_regions(after, MAX_REGIONS));
+	ASSERT_EQ(r->used, find_region(after, self->n, r->name)->used);
+}
+
+/* Malformed knob commands fail with a clear errno and change nothing. */
+TEST_F(dcma, knob_bad_input)
+{
+	char big[200], cmd[96];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ASSERT_EQ(-EINVAL, knob("frobnicate", NULL, 0));
+	ASSERT_EQ(-EINVAL, knob("alloc", NULL, 0));
+	ASSERT_EQ(-ENODEV, knob("alloc no-such-region 4096", NULL, 0));
+	ASSERT_EQ(-EINVAL, knob(big, NULL, 0));
+	ASSERT_EQ(-EINVAL, knob("put zero", NULL, 0));
+	snprintf(cmd, sizeof(cmd), "alloc %s 0", self->r[0].name);
+	ASSERT_EQ(-EINVAL, knob(cmd, NULL, 0));
+	snprintf(cmd, sizeof(cmd), "alloc %s 4096 12288", self->r[0].name);
+	ASSERT_EQ(-EINVAL, knob(cmd, NULL, 0));
+	snprintf(cmd, sizeof(cmd), "alloc %s 4096 0 extra", self->r[0].name);
+	ASSERT_EQ(-EINVAL, knob(cmd, NULL, 0));
+}
+
+/*
+ * Fill memory with page cache until a reusable region is lent out; then
+ * take that whole region (its pages migrate away), and check that an
+ * exclusive region was never lent.
+ */
+TEST_F(dcma, reusable_lent_and_taken_back)
+{
+	struct region now[MAX_REGIONS], *reusable = NULL, *lent = NULL;
+	long total_kb = meminfo_kb("MemTotal");
+	char chunk[1 << 16];
+	unsigned long long phys;
+	unsigned long bytes;
+	int fd, i, n = 0;
+
+	for (i = 0; i < self->n; i++)
+		if (!strcmp(self->r[i].mode, "reusable") && !self->r[i].used)
+			reusable = &self->r[i];
+	if (!reusable)
+		SKIP(return, "no idle reusable region");
+
+	/* shmem page cache, without tmpfs's size limit */
+	memset(chunk, 0x5a, sizeof(chunk));
+	fd = memfd_create("dcma-fill", 0);
+	ASSERT_GE(fd, 0);
+	while (meminfo_kb("MemAvailable") > total_kb / 12) {
+		for (i = 0; i < 64; i++) {
+			ASSERT_EQ((ssize_t)sizeof(chunk),
+				  write(fd, chunk, sizeof(chunk)));
+		}
+		/* a quarter of a region in use by the page cache is no noise */
+		n = read_regions(now, MAX_REGIONS);
+		for (i = 0; i < n; i++)
+			if (!strcmp(now[i].mode, "reusable") && !now[i].used &&
+			    now[i].lent >= now[i].pages / 4)
+				lent = find_region(self->r, self->n, now[i].name);
+		if (lent)
+			break;
+	}
+
+	n = read_regions(now, MAX_REGIONS);
+	for (i = 0; i < n; i++) {
+		TH_LOG("%s (%s): %lu of %lu pages lent", now[i].name,
+		       now[i].mode, now[i].lent, now[i].pages);
+		if (!strcmp(now[i].mode, "exclusive")) {
+			EXPECT_EQ(0UL, now[i].lent);
+		}
+	}
+	ASSERT_NE(NULL, lent) {
+		TH_LOG("no reusable region was a quarter lent before memory ran low");
+	}
+
+	/* the whole region, its lent pages migrated out first */
+	ASSERT_EQ(0, knob_alloc(lent->name, lent->pages * PAGE, 0, &phys, &bytes));
+	ASSERT_EQ(lent->base, phys);
+	ASSERT_EQ(0, knob_ref("get", phys));
+	read_regions(now, MAX_REGIONS);
+	ASSERT_EQ(0UL, find_region(now, n, lent->name)->lent);
+	ASSERT_EQ(0, knob_ref("put", phys));
+	ASSERT_EQ(0, knob_ref("put", phys));
+	close(fd);
+	read_regions(now, MAX_REGIONS);
+	ASSERT_EQ(0UL, find_region(now, n, lent->name)->used);
+}
+
+TEST_HARNESS_MAIN
