@@ -25,6 +25,7 @@ JOBS ?= $(shell nproc)
 # ccache, with paths relative to the checkout so that another clone of the
 # project (CI's) hits the same cache; fixed build stamps for the same reason.
 export CCACHE_BASEDIR := $(TOP)
+export CCACHE_DIR ?= $(or $(HOME),$(B))/.cache/ccache
 export CCACHE_MAXSIZE ?= 8G
 export KBUILD_BUILD_TIMESTAMP := 2026-01-01
 export KBUILD_BUILD_USER := dcma
@@ -35,14 +36,22 @@ CROSS_arm64 := aarch64-linux-gnu-
 IMAGE_arm64 := arch/arm64/boot/Image
 BUSYBOX_arm64 := $(B)/busybox-arm64/bin/busybox
 DTSI_arm64 := $(TOP)/scripts/dts/arm64-check.dtsi
-CMDLINE_arm64 := dcma=cam=32M;carve=8M,exclusive;bad=4MX;nope=4M:buddy
+# Good regions and bad ones: the tests check that each bad one is
+# reported and skipped while the good ones exist.
+CMDLINE_arm64 := dcma=cam=32M;carve=8M,exclusive;bad=4MX;nope=4M:buddy;out=4M@0x10000000;ovl=4M@0x54000000;mis=4M@0x40100000
 
 KARCH_x86_64 := x86_64
 CROSS_x86_64 :=
 IMAGE_x86_64 := arch/x86/boot/bzImage
 BUSYBOX_x86_64 := /bin/busybox
 DTSI_x86_64 :=
-CMDLINE_x86_64 := cma=32M dcma=cam=32M;ffr=16M:ff;carve=8M,exclusive;bad=4MX;cam=8M;nope=4M:buddy
+CMDLINE_x86_64 := cma=32M dcma=cam=32M;ffr=16M:ff;carve=8M,exclusive;bad=4MX;cam=8M;nope=4M:buddy;out=4M@0x100000000;ovl=4M@0x1000000
+
+# A second arm64 boot where dcma takes mainline's shared-dma-pool nodes
+DTSI_arm64-takeover := $(DTSI_arm64)
+CMDLINE_arm64-takeover := $(CMDLINE_arm64) dcma.shared_dma_pool=1
+BOOTS := $(ARCHES) $(if $(filter arm64,$(ARCHES)),arm64-takeover)
+ARCH_OF = $(word 1,$(subst -, ,$(1)))
 
 # $(call FRAGMENTS,arch,variant)
 FRAGMENTS = $(TOP)/scripts/configs/common.config \
@@ -51,14 +60,14 @@ FRAGMENTS = $(TOP)/scripts/configs/common.config \
 OBJ = $(B)/$(1)$(if $(VARIANT),-$(VARIANT))
 KARGS = ARCH=$(KARCH_$(1)) CROSS_COMPILE=$(CROSS_$(1)) \
 	CC="ccache $(CROSS_$(1))gcc" HOSTCC="ccache gcc"
-KMAKE = $(MAKE) -s -C $(TREE) O=$(call OBJ,$(1)) $(call KARGS,$(1))
-BOOT_TIMEOUT := $(if $(VARIANT),3600,900)
+KMAKE = $(MAKE) -s --no-print-directory -C $(TREE) O=$(call OBJ,$(1)) $(call KARGS,$(1))
+BOOT_TIMEOUT ?= $(if $(VARIANT),3600,900)
 
 # Kernel builds use every core; two at once would halve each other.
 .NOTPARALLEL:
 
 .PHONY: all run shell check check-debug deps tree clean clean-tree \
-	kernel-% ksft-% initramfs-% guest-check-% host-check
+	kernel-% ksft-% initramfs-% guest-check-% host-check lint
 
 all: check
 
@@ -70,7 +79,9 @@ tree: deps
 
 # .config: tinyconfig + fragments, remade when a fragment or our Kconfig
 # changes (the kernel's own syncconfig handles the rest).
-# The stem is "arch" or "arch-variant".
+# The stem is "arch" or "arch-variant".  Not an intermediate file: make
+# must not delete it after the build.
+.PRECIOUS: $(B)/%/.config
 .SECONDEXPANSION:
 $(B)/%/.config: $(TOP)/Kconfig $$(call FRAGMENTS,$$(word 1,$$(subst -, ,$$*)),$$(word 2,$$(subst -, ,$$*))) | tree
 	@echo "  CONFIG  $*"
@@ -98,12 +109,24 @@ initramfs-%: kernel-% ksft-%
 		$(call OBJ,$*)/usr/gen_init_cpio $(BUSYBOX_$*) \
 		$(call OBJ,$*)/kselftest
 
-# A failed boot does not stop "make check": results.py counts it.
-guest-check-%: initramfs-%
-	@echo "  BOOT    $* (log: $(call OBJ,$*)/console-check.log)"
-	@-$(TOP)/scripts/qemu-run.sh $* $(call OBJ,$*)/$(IMAGE_$*) \
-		$(call OBJ,$*)/initramfs.cpio.gz $(call OBJ,$*)/console-check.log \
+RESULTS = $(B)/results$(if $(VARIANT),-$(VARIANT))
+
+# One boot; its exit status is the verdict of its tests.  "make check"
+# goes on past a failed boot (the leading "-"): results.py counts it.
+# A boot is named after its arch, or "arch-name" for a further boot of
+# the same kernel with another command line.
+BOOT_LOG = $(call OBJ,$(call ARCH_OF,$(1)))/console-$(1).log
+
+guest-check-%: initramfs-$$(call ARCH_OF,$$*)
+	@echo "  BOOT    $* (log: $(call BOOT_LOG,$*))"
+	@-$(TOP)/scripts/qemu-run.sh $(call ARCH_OF,$*) \
+		$(call OBJ,$(call ARCH_OF,$*))/$(IMAGE_$(call ARCH_OF,$*)) \
+		$(call OBJ,$(call ARCH_OF,$*))/initramfs.cpio.gz $(call BOOT_LOG,$*) \
 		check $(BOOT_TIMEOUT) $(DTSI_$*) -- '$(CMDLINE_$*)'
+	@$(if $(filter check,$(MAKECMDGOALS)),-)python3 $(TOP)/scripts/results.py \
+		$(TREE) $(RESULTS) $*=$(call BOOT_LOG,$*) \
+		> $(RESULTS)-$*.txt; rc=$$?; \
+		echo "  VERDICT $*: $$(tail -n 1 $(RESULTS)-$*.txt)"; exit $$rc
 
 HOST_DIR := $(TOP)/selftests/host
 HOST_LOG := $(B)/host/host.log
@@ -115,11 +138,21 @@ host-check: tree
 	@echo "  HOST    harness and fuzzer (log: $(HOST_LOG))"
 	@-$(MAKE) -s -C $(HOST_DIR) O=$(B)/host KTREE=$(TREE) check > $(HOST_LOG) 2>&1
 
-check: deps host-check $(addprefix guest-check-,$(ARCHES))
+LINT_LOG := $(B)/lint.log
+
+# checkpatch, kernel-doc, sparse and W=1, dt-doc-validate (scripts/lint.sh)
+LINT_ARCH := $(firstword $(ARCHES))
+
+lint: kernel-$(LINT_ARCH)
+	@echo "  LINT    (log: $(LINT_LOG))"
+	@-$(TOP)/scripts/lint.sh $(TREE) $(call OBJ,$(LINT_ARCH)) $(call KARGS,$(LINT_ARCH)) \
+		> $(LINT_LOG) 2>&1
+
+check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint
 	@echo "  RESULT"
-	@python3 $(TOP)/scripts/results.py $(TREE) $(B)/results$(if $(VARIANT),-$(VARIANT)) \
-		host=$(HOST_LOG) \
-		$(foreach a,$(ARCHES),$(a)=$(call OBJ,$(a))/console-check.log)
+	@python3 $(TOP)/scripts/results.py $(TREE) $(RESULTS) \
+		host=$(HOST_LOG) lint=$(LINT_LOG) \
+		$(foreach b,$(BOOTS),$(b)=$(call BOOT_LOG,$(b)))
 
 check-debug:
 	@$(MAKE) --no-print-directory check VARIANT=debug

@@ -22,6 +22,8 @@ export CCACHE_DIR=$work/ccache
 now() { date +%s; }
 mins() { awk -v s="$1" 'BEGIN { printf "%d min %02d s", s / 60, s % 60 }'; }
 
+verdict() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1; }
+
 pkgs=$(sed -n '/^packages=(/,/^)/p' "$top/scripts/deps.sh" | grep -v '^\s*#' |
 	sed 's/packages=(//;s/)//' | tr -s ' \t\n' ' ')
 t0=$(now)
@@ -35,9 +37,9 @@ t3=$(now)
 
 echo "| step | time | verdict |"
 echo "| --- | --- | --- |"
-echo "| Debian packages reinstalled (\`apt-get install --reinstall\`) | $(mins $((t1 - t0))) | |"
-echo "| clean \`make check\`, both arches, empty ccache | $(mins $((t2 - t1))) | $(tail -n 1 "$work/clean.log") |"
+echo "| Debian packages reinstalled (\`apt-get install --reinstall\`, apt's download cache kept) | $(mins $((t1 - t0))) | |"
+echo "| clean \`make check\`, both arches, empty ccache | $(mins $((t2 - t1))) | $(verdict "$work/clean.log") |"
 echo "| packages + clean \`make check\` | $(mins $((t2 - t0))) | |"
-echo "| \`make check ARCH=arm64\` after a one-line change to \`$touch_file\` | $(mins $((t3 - t2))) | $(tail -n 1 "$work/incr.log") |"
+echo "| \`make check ARCH=arm64\` after a one-line change to \`$touch_file\` | $(mins $((t3 - t2))) | $(verdict "$work/incr.log") |"
 echo
-echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(ls /dev/kvm >/dev/null 2>&1 && echo KVM || echo no KVM); logs in $work"
+echo "Measured $(date -u +%Y-%m-%d) at commit $(git -C "$top" rev-parse --short HEAD) on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(ls /dev/kvm >/dev/null 2>&1 && echo KVM || echo no KVM); logs in $work"

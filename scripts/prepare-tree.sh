@@ -84,8 +84,8 @@ fi
 
 # --- 3. the integration patches ---------------------------------------------
 mkdir -p "$applied"
-pdry() { patch -d "$tree" -p1 -f -s --dry-run "$@" >/dev/null 2>&1; }
-papply() { patch -d "$tree" -p1 -f -s --no-backup-if-mismatch "$@" >/dev/null; }
+pdry() { patch -d "$tree" -p1 -f -s -F0 --dry-run "$@" >/dev/null 2>&1; }
+papply() { patch -d "$tree" -p1 -f -s -F0 --no-backup-if-mismatch "$@" >/dev/null; }
 
 # The applied patches that still match scripts/patches, in order, stay;
 # everything applied after the first mismatch is reverted, newest first,

@@ -4,8 +4,8 @@
 
 Each input is a "name=path" pair and is one of:
 
-  host=LOG      the host harness's output; its closing "N passed, N failed"
-                line is taken as it stands.
+  host=LOG      the host harness's output, or the static checks' (lint=LOG):
+                the closing "N passed, N failed" line is taken as it stands.
   ARCH=CONSOLE  a QEMU guest's serial console.  The kernel part (before the
                 "kselftests begin" marker) holds the KUnit results; the lines
                 behind "ksft: " hold the kselftests' KTAP.  Both are parsed
@@ -33,6 +33,7 @@ BAD = re.compile(r'Kernel panic|Oops|BUG:|WARNING:|Unable to handle kernel|'
                  r'general protection fault|KASAN|UBSAN|'
                  r'possible (circular|recursive) locking|'
                  r'inconsistent lock state|suspected memory leak|'
+                 r'unreferenced object|'
                  r'INFO: task .* blocked|soft lockup|hard LOCKUP|'
                  r'RCU stall|rcu_.*detected stall')
 
@@ -134,7 +135,7 @@ def guest(kunit_py, arch, path, logdir):
     return total
 
 
-def host(path):
+def closing(name, path):
     t = Tally()
     try:
         with open(path) as f:
@@ -144,12 +145,15 @@ def host(path):
     m = re.findall(r'^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$',
                    text, re.M)
     if not m:
-        print(f'host: no "N passed, N failed" line in {path}')
+        print(f'{name}: no "N passed, N failed" line in {path}')
         t.failed = 1
     else:
         p, f, s = m[-1]
         t.passed, t.failed, t.skipped = int(p), int(f), int(s or 0)
-    print(f'host harness: {t}')
+    print(f'{name}: {t}')
+    for line in text.splitlines():
+        if line.startswith('FAIL '):
+            print(f'{name}: {line}')
     return t
 
 
@@ -160,7 +164,7 @@ def main(argv):
     total = Tally()
     for item in inputs:
         name, path = item.split('=', 1)
-        total.add(host(path) if name == 'host'
+        total.add(closing(name, path) if name in ('host', 'lint')
                   else guest(kunit_py, name, path, logdir))
     print(total)
     return 1 if total.failed else 0

@@ -59,6 +59,41 @@ static inline struct dcma_buffer *dcma_region_alloc(struct dcma_region *region,
 	return ERR_PTR(-ENODEV);
 }
 
+static inline const char *dcma_region_name(const struct dcma_region *region)
+{
+	return NULL;
+}
+
+static inline phys_addr_t dcma_region_base(const struct dcma_region *region)
+{
+	return 0;
+}
+
+static inline phys_addr_t dcma_region_size(const struct dcma_region *region)
+{
+	return 0;
+}
+
+static inline bool dcma_region_reusable(const struct dcma_region *region)
+{
+	return false;
+}
+
+static inline phys_addr_t dcma_buffer_phys(const struct dcma_buffer *buf)
+{
+	return 0;
+}
+
+static inline size_t dcma_buffer_size(const struct dcma_buffer *buf)
+{
+	return 0;
+}
+
+static inline struct page *dcma_buffer_page(const struct dcma_buffer *buf)
+{
+	return NULL;
+}
+
 static inline int dcma_get(phys_addr_t phys)
 {
 	return -ENOENT;

@@ -240,12 +240,14 @@ static bool file_has(const char *path, const char *needle, size_t len)
 /*
  * Every area the boot asked for exists: "cma=" on the command line makes
  * the default area "reserved", and each reusable "shared-dma-pool" node
- * under /reserved-memory makes an area named after the node.
+ * under /reserved-memory makes an area named after the node, unless
+ * "dcma.shared_dma_pool=1" gave the node to dcma.
  */
 TEST_F(cma, areas_match_configuration)
 {
 	static const char compat[] = "shared-dma-pool";
 	const char *rmem = "/proc/device-tree/reserved-memory";
+	bool takeover;
 	int expected = 0;
 	struct dirent *de;
 	char cmdline[4096];
@@ -257,6 +259,7 @@ TEST_F(cma, areas_match_configuration)
 	ASSERT_NE(NULL, f);
 	ASSERT_NE(NULL, fgets(cmdline, sizeof(cmdline), f));
 	fclose(f);
+	takeover = !!strstr(cmdline, " dcma.shared_dma_pool=1");
 	if (!strncmp(cmdline, "cma=", 4) || strstr(cmdline, " cma=")) {
 		TH_LOG("cma= on the command line: expecting area \"reserved\"");
 		ASSERT_TRUE(has_area(self->areas, self->n, "reserved"));
@@ -273,6 +276,14 @@ TEST_F(cma, areas_match_configuration)
 		snprintf(path, sizeof(path), "%s/%s/reusable", rmem, de->d_name);
 		if (access(path, F_OK))
 			continue;
+		snprintf(path, sizeof(path), "%s/%s/linux,cma-default", rmem,
+			 de->d_name);
+		if (takeover && access(path, F_OK)) {
+			/* dcma took the node: no mainline area of that name */
+			TH_LOG("device tree node %s: taken by dcma", de->d_name);
+			ASSERT_FALSE(has_area(self->areas, self->n, de->d_name));
+			continue;
+		}
 		TH_LOG("device tree node %s: expecting an area of that name", de->d_name);
 		ASSERT_TRUE(has_area(self->areas, self->n, de->d_name));
 		expected++;

@@ -27,6 +27,8 @@
  * @retries: candidate ranges given up because their pages were busy
  * @frees: buffers returned to the region
  * @pages_allocated: pages handed out, over the region's life
+ * @pages_failed: pages asked for by failed allocations
+ * @pages_released: pages given back by last puts
  */
 struct dcma_stats {
 	atomic_long_t allocs;
@@ -36,6 +38,8 @@ struct dcma_stats {
 	atomic_long_t retries;
 	atomic_long_t frees;
 	atomic_long_t pages_allocated;
+	atomic_long_t pages_failed;
+	atomic_long_t pages_released;
 };
 
 /**

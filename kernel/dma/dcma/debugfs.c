@@ -17,7 +17,9 @@
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
 #include <linux/kstrtox.h>
+#include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/swap.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -118,6 +120,9 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "frees %ld\n", atomic_long_read(&s->frees));
 	seq_printf(m, "pages_allocated %ld\n",
 		   atomic_long_read(&s->pages_allocated));
+	seq_printf(m, "pages_failed %ld\n", atomic_long_read(&s->pages_failed));
+	seq_printf(m, "pages_released %ld\n",
+		   atomic_long_read(&s->pages_released));
 	seq_printf(m, "fails_nospace %ld\n",
 		   atomic_long_read(&s->fails_nospace));
 	seq_printf(m, "fails_busy %ld\n", atomic_long_read(&s->fails_busy));
@@ -135,6 +140,8 @@ DEFINE_SHOW_ATTRIBUTE(stats);
  *   alloc <region> <size> [<align>]   result: "<phys> <bytes>"
  *   get <phys>
  *   put <phys>
+ *   drain                             flush per-cpu free page lists, so
+ *                                     that freed pages count as free
  *
  * A failing command fails the write with its -errno.
  */
@@ -206,6 +213,10 @@ static ssize_t dcma_test_write(struct file *file, const char __user *ubuf,
 
 	if (!strcmp(verb, "alloc") && args) {
 		ret = dcma_test_alloc(st, args);
+	} else if (!strcmp(verb, "drain") && !args) {
+		lru_add_drain_all();
+		drain_all_pages(NULL);
+		ret = 0;
 	} else if ((!strcmp(verb, "get") || !strcmp(verb, "put")) && args) {
 		ret = kstrtou64(args, 0, &phys);
 		if (!ret)

@@ -33,6 +33,7 @@
 
 #include <linux/cma.h>
 #include <linux/dcma.h>
+#include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/jiffies.h>
@@ -293,6 +294,7 @@ struct dcma_region *dcma_region_find(const char *name)
 
 	return r && r->active ? r : NULL;
 }
+EXPORT_SYMBOL_GPL(dcma_region_find);
 
 /**
  * dcma_region_name() - a region's name
@@ -305,6 +307,7 @@ const char *dcma_region_name(const struct dcma_region *region)
 {
 	return region->name;
 }
+EXPORT_SYMBOL_GPL(dcma_region_name);
 
 /**
  * dcma_region_base() - a region's first physical address
@@ -317,6 +320,7 @@ phys_addr_t dcma_region_base(const struct dcma_region *region)
 {
 	return PFN_PHYS(region->base_pfn);
 }
+EXPORT_SYMBOL_GPL(dcma_region_base);
 
 /**
  * dcma_region_size() - a region's size
@@ -329,6 +333,7 @@ phys_addr_t dcma_region_size(const struct dcma_region *region)
 {
 	return PFN_PHYS(region->nr_pages);
 }
+EXPORT_SYMBOL_GPL(dcma_region_size);
 
 /**
  * dcma_region_reusable() - whether a region lends its pages while free
@@ -341,6 +346,7 @@ bool dcma_region_reusable(const struct dcma_region *region)
 {
 	return region->reusable;
 }
+EXPORT_SYMBOL_GPL(dcma_region_reusable);
 
 /**
  * dcma_region_info() - the allocator's view of a region
@@ -477,6 +483,7 @@ struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 	unsigned long pfn;
 	int ret;
 
+	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (!region || !region->active)
 		return ERR_PTR(-ENODEV);
 	if (!size || nr > region->nr_pages || (align && !is_power_of_2(align)))
@@ -492,6 +499,7 @@ struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 	}
 	ret = dcma_range_alloc(region, nr, align_pages, gfp, &pfn);
 	if (ret) {
+		atomic_long_add(nr, &region->stats.pages_failed);
 		kfree(buf);
 		return ERR_PTR(ret == -EBUSY ? -ENOMEM : ret);
 	}
@@ -512,6 +520,7 @@ struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 	atomic_long_add(nr, &region->stats.pages_allocated);
 	return buf;
 }
+EXPORT_SYMBOL_GPL(dcma_region_alloc);
 
 /**
  * dcma_buffer_phys() - a buffer's physical address
@@ -524,6 +533,7 @@ phys_addr_t dcma_buffer_phys(const struct dcma_buffer *buf)
 {
 	return PFN_PHYS(buf->pfn);
 }
+EXPORT_SYMBOL_GPL(dcma_buffer_phys);
 
 /**
  * dcma_buffer_size() - a buffer's size
@@ -536,6 +546,7 @@ size_t dcma_buffer_size(const struct dcma_buffer *buf)
 {
 	return buf->nr_pages << PAGE_SHIFT;
 }
+EXPORT_SYMBOL_GPL(dcma_buffer_size);
 
 /**
  * dcma_buffer_page() - a buffer's first page
@@ -548,6 +559,7 @@ struct page *dcma_buffer_page(const struct dcma_buffer *buf)
 {
 	return pfn_to_page(buf->pfn);
 }
+EXPORT_SYMBOL_GPL(dcma_buffer_page);
 
 static struct dcma_region *dcma_region_of(phys_addr_t phys)
 {
@@ -626,6 +638,7 @@ int dcma_get(phys_addr_t phys)
 {
 	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, true));
 }
+EXPORT_SYMBOL_GPL(dcma_get);
 
 /**
  * dcma_put() - drop a reference on a buffer
@@ -653,6 +666,8 @@ int dcma_put(phys_addr_t phys)
 		free_contig_range(buf->pfn, buf->nr_pages);
 	dcma_range_free(r, buf->pfn, buf->nr_pages);
 	atomic_long_inc(&r->stats.frees);
+	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
 	kfree(buf);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(dcma_put);

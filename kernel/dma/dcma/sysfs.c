@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dcma: counters in sysfs, a stable ABI (Documentation/ABI/testing/
+ * sysfs-kernel-mm-dcma), named as newest mainline names CMA's:
+ *
+ * /sys/kernel/mm/dcma/<region>/
+ *   alloc_pages_success    pages handed out by successful allocations
+ *   alloc_pages_fail       pages asked for by failed allocations
+ *   release_pages_success  pages given back by last dcma_put()s
+ *   total_pages            pages in the region
+ *   available_pages        pages not held by any buffer
+ */
+
+#define pr_fmt(fmt) "dcma: " fmt
+
+#include <linux/init.h>
+#include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "dcma.h"
+
+struct dcma_kobject {
+	struct kobject kobj;
+	struct dcma_region *region;
+};
+
+static struct dcma_region *dcma_from_kobj(struct kobject *kobj)
+{
+	return container_of(kobj, struct dcma_kobject, kobj)->region;
+}
+
+static ssize_t alloc_pages_success_show(struct kobject *kobj,
+					struct kobj_attribute *attr, char *buf)
+{
+	struct dcma_region *r = dcma_from_kobj(kobj);
+
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&r->stats.pages_allocated));
+}
+
+static ssize_t alloc_pages_fail_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	struct dcma_region *r = dcma_from_kobj(kobj);
+
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&r->stats.pages_failed));
+}
+
+static ssize_t release_pages_success_show(struct kobject *kobj,
+					  struct kobj_attribute *attr, char *buf)
+{
+	struct dcma_region *r = dcma_from_kobj(kobj);
+
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&r->stats.pages_released));
+}
+
+static ssize_t total_pages_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", dcma_from_kobj(kobj)->nr_pages);
+}
+
+static ssize_t available_pages_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct dcma_alloc_info info;
+
+	dcma_region_info(dcma_from_kobj(kobj), &info);
+	return sysfs_emit(buf, "%lu\n", info.free_pages);
+}
+
+static struct kobj_attribute alloc_pages_success_attr = __ATTR_RO(alloc_pages_success);
+static struct kobj_attribute alloc_pages_fail_attr = __ATTR_RO(alloc_pages_fail);
+static struct kobj_attribute release_pages_success_attr = __ATTR_RO(release_pages_success);
+static struct kobj_attribute total_pages_attr = __ATTR_RO(total_pages);
+static struct kobj_attribute available_pages_attr = __ATTR_RO(available_pages);
+
+static struct attribute *dcma_attrs[] = {
+	&alloc_pages_success_attr.attr,
+	&alloc_pages_fail_attr.attr,
+	&release_pages_success_attr.attr,
+	&total_pages_attr.attr,
+	&available_pages_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(dcma);
+
+static void dcma_kobj_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct dcma_kobject, kobj));
+}
+
+static struct kobj_type dcma_ktype = {
+	.release = dcma_kobj_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = dcma_groups,
+};
+
+static int __init dcma_sysfs_init(void)
+{
+	struct dcma_kobject *dk;
+	struct kobject *root;
+	int i, ret;
+
+	root = kobject_create_and_add("dcma", mm_kobj);
+	if (!root)
+		return -ENOMEM;
+
+	for (i = 0; i < dcma_region_count; i++) {
+		struct dcma_region *r = &dcma_regions[i];
+
+		if (!r->active)
+			continue;
+		dk = kzalloc(sizeof(*dk), GFP_KERNEL);
+		if (!dk)
+			return -ENOMEM;
+		dk->region = r;
+		ret = kobject_init_and_add(&dk->kobj, &dcma_ktype, root, "%s",
+					   r->name);
+		if (ret) {
+			pr_err("region %s: no sysfs directory (%d)\n", r->name, ret);
+			kobject_put(&dk->kobj);
+		}
+	}
+	return 0;
+}
+
+/* after the regions' core_initcall */
+subsys_initcall(dcma_sysfs_init);

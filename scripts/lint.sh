@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The static checks dcma promises, each one a pass or a fail:
+#  - checkpatch.pl --strict: 0 errors and 0 warnings on every kernel file
+#    and integration patch of ours;
+#  - kernel-doc: no warnings on our kernel files, and a Context: and a
+#    Return: (void functions excepted) on every documented function;
+#  - sparse (C=2) and W=1 on kernel/dma/dcma/, in the arm64 build folder;
+#  - dt-doc-validate on our device-tree binding.
+# Ends with "N passed, N failed".
+#
+# Usage: lint.sh TREE OBJDIR MAKE-ARGS...
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree=$1 obj=$2
+shift 2
+passed=0 failed=0
+
+result() {	# NAME OK? OUTPUT
+	if [ "$2" = 0 ]; then
+		echo "ok $1"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $1"
+		printf '%s\n' "$3" | sed 's/^/#   /' | head -n 40
+		failed=$((failed + 1))
+	fi
+}
+
+cd "$top" || exit 1
+kfiles=$(find kernel include -name '*.[ch]' | sort)
+patches=$(ls scripts/patches/*.patch)
+
+for f in $kfiles; do
+	out=$(perl "$tree/scripts/checkpatch.pl" --strict --no-tree --terse -q -f "$f" 2>&1 |
+	      grep -E ': (ERROR|WARNING):')
+	result "checkpatch $f" "$([ -z "$out" ]; echo $?)" "$out"
+done
+for p in $patches; do
+	# from inside the kernel tree: checkpatch reads a patch differently
+	# when the current directory is another git checkout
+	out=$(cd "$tree" && perl scripts/checkpatch.pl --strict --terse -q "$top/$p" 2>&1 |
+	      grep -E ': (ERROR|WARNING):')
+	result "checkpatch $p" "$([ -z "$out" ]; echo $?)" "$out"
+done
+
+for f in $kfiles; do
+	out=$("$tree/scripts/kernel-doc" -none "$f" 2>&1)
+	# every kernel-doc'd function needs Context:, and Return: unless void
+	missing=$(awk '
+		/^\/\*\*$/ { doc = 1; ctx = 0; ret = 0; name = ""; next }
+		doc && /^ \* [a-z_0-9]+\(\) - / { name = $2 }
+		doc && /^ \* Context:/ { ctx = 1 }
+		doc && /^ \* Return:/ { ret = 1 }
+		doc && /^ \*\/$/ { doc = 0; want = name != ""; getline sig
+			if (want && !ctx) print FILENAME ": " name " lacks Context:"
+			if (want && !ret && sig !~ /^(static )?(inline )?void /)
+				print FILENAME ": " name " lacks Return:" }
+	' "$f")
+	out=$(printf '%s\n%s' "$out" "$missing" | sed '/^$/d')
+	result "kernel-doc $f" "$([ -z "$out" ]; echo $?)" "$out"
+done
+
+out=$(make -s -C "$tree" O="$obj" "$@" C=2 W=1 kernel/dma/dcma/ 2>&1 |
+      grep -E 'warning|error' | grep 'dma/dcma/')
+result "sparse and W=1 on kernel/dma/dcma" "$([ -z "$out" ]; echo $?)" "$out"
+
+out=$(cd "$tree/Documentation/devicetree/bindings" &&
+      dt-doc-validate -u . reserved-memory/linux,dcma.yaml 2>&1)
+result "dt-doc-validate linux,dcma.yaml" $? "$out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
