@@ -5,6 +5,7 @@
 
 #include <kunit/test.h>
 #include <linux/dcma.h>
+#include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
@@ -282,10 +283,90 @@ static void dcma_alloc_args_test(struct kunit *test)
 				-EAGAIN);
 }
 
+/* An idle reusable region of at least two pageblocks, or skip. */
+static struct dcma_region *dcma_test_reusable(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < dcma_region_count; i++) {
+		struct dcma_region *r = &dcma_regions[i];
+
+		if (r->active && r->reusable && !r->nr_buffers &&
+		    r->nr_pages >= 2 * pageblock_nr_pages)
+			return r;
+	}
+	kunit_skip(test, "no idle reusable region of two pageblocks");
+	return NULL;
+}
+
+/*
+ * A pageblock whose pages cannot be migrated (here: held by the test
+ * through alloc_contig_range() behind dcma's back) fails the first
+ * candidate with -EBUSY; the allocation must succeed in another pageblock.
+ */
+static void dcma_claim_busy_test(struct kunit *test)
+{
+	struct dcma_region *r = dcma_test_reusable(test);
+	unsigned long pb = pageblock_nr_pages, base = r->base_pfn;
+	long retries = atomic_long_read(&r->stats.retries);
+	unsigned long free0 = dcma_test_free_pages(r);
+	struct dcma_buffer *buf;
+	phys_addr_t phys;
+
+	KUNIT_ASSERT_EQ(test, alloc_contig_range(base, base + pb, MIGRATE_CMA,
+						 GFP_KERNEL), 0);
+	buf = dcma_region_alloc(r, PAGE_SIZE, 0, GFP_KERNEL);
+	if (IS_ERR(buf)) {
+		free_contig_range(base, pb);
+		KUNIT_FAIL(test, "alloc beside a busy pageblock: %ld", PTR_ERR(buf));
+		return;
+	}
+	phys = dcma_buffer_phys(buf);
+	KUNIT_EXPECT_GE(test, PHYS_PFN(phys), base + pb);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&r->stats.retries), retries);
+	KUNIT_EXPECT_EQ(test, dcma_put(phys), 0);
+	free_contig_range(base, pb);
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
+}
+
+/*
+ * With every pageblock busy the allocation fails after a bounded number
+ * of candidates, and every candidate range is given back.
+ */
+static void dcma_claim_all_busy_test(struct kunit *test)
+{
+	struct dcma_region *r = dcma_test_reusable(test);
+	unsigned long base = r->base_pfn, end = r->base_pfn + r->nr_pages;
+	long busy = atomic_long_read(&r->stats.fails_busy);
+	long retries = atomic_long_read(&r->stats.retries);
+	unsigned long free0 = dcma_test_free_pages(r);
+	struct dcma_alloc_info info;
+	struct dcma_buffer *buf;
+
+	KUNIT_ASSERT_EQ(test, alloc_contig_range(base, end, MIGRATE_CMA,
+						 GFP_KERNEL), 0);
+	buf = dcma_region_alloc(r, PAGE_SIZE, 0, GFP_KERNEL | __GFP_NOWARN);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(buf), -ENOMEM);
+	if (!IS_ERR(buf))
+		dcma_put(dcma_buffer_phys(buf));
+	free_contig_range(base, end - base);
+
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.fails_busy), busy + 1);
+	/* one candidate per pageblock at most, DCMA_CLAIM_TRIES at most */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.retries),
+			retries + min_t(long, DCMA_CLAIM_TRIES,
+					r->nr_pages / pageblock_nr_pages));
+	dcma_region_info(r, &info);
+	KUNIT_EXPECT_EQ(test, info.free_pages, free0);
+	KUNIT_EXPECT_EQ(test, info.free_holes, 1UL);
+}
+
 static struct kunit_case dcma_ref_test_cases[] = {
 	KUNIT_CASE(dcma_ref_order_test),
 	KUNIT_CASE(dcma_ref_unknown_test),
 	KUNIT_CASE(dcma_alloc_args_test),
+	KUNIT_CASE(dcma_claim_busy_test),
+	KUNIT_CASE(dcma_claim_all_busy_test),
 	{}
 };
 

@@ -383,8 +383,11 @@ static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
 /*
  * Pick a range and, for a reusable region, claim its pages.  A candidate
  * whose pages stay busy is kept allocated while the next one is picked, so
- * that the allocator cannot offer it again; all of them are given back at
- * the end.  Returns 0 and the first pfn, or -errno.
+ * that the allocator cannot offer it again, and the next candidates are
+ * pageblock aligned: alloc_contig_range() fails for a whole pageblock, so
+ * the retry must start in another one rather than a page further on.  All
+ * the busy candidates are given back at the end.  Returns 0 and the first
+ * pfn, or -errno.
  */
 static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 			    unsigned long align, gfp_t gfp, unsigned long *pfn)
@@ -406,6 +409,8 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 				break;
 			}
 		}
+		if (nr_busy)
+			align = max_t(unsigned long, align, pageblock_nr_pages);
 		spin_lock_irqsave(&r->lock, flags);
 		ret = r->ops->alloc(r->alloc_state, nr, align, pfn, node);
 		spin_unlock_irqrestore(&r->lock, flags);

@@ -31,31 +31,21 @@ static struct dcma_region *dcma_from_kobj(struct kobject *kobj)
 	return container_of(kobj, struct dcma_kobject, kobj)->region;
 }
 
-static ssize_t alloc_pages_success_show(struct kobject *kobj,
-					struct kobj_attribute *attr, char *buf)
-{
-	struct dcma_region *r = dcma_from_kobj(kobj);
+/* A counter of struct dcma_stats as a read-only attribute */
+#define DCMA_COUNTER_ATTR(_name, _field)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct dcma_region *r = dcma_from_kobj(kobj);			\
+									\
+	return sysfs_emit(buf, "%ld\n",				\
+			  atomic_long_read(&r->stats._field));		\
+}									\
+static struct kobj_attribute _name##_attr = __ATTR_RO(_name)
 
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&r->stats.pages_allocated));
-}
-
-static ssize_t alloc_pages_fail_show(struct kobject *kobj,
-				     struct kobj_attribute *attr, char *buf)
-{
-	struct dcma_region *r = dcma_from_kobj(kobj);
-
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&r->stats.pages_failed));
-}
-
-static ssize_t release_pages_success_show(struct kobject *kobj,
-					  struct kobj_attribute *attr, char *buf)
-{
-	struct dcma_region *r = dcma_from_kobj(kobj);
-
-	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&r->stats.pages_released));
-}
+DCMA_COUNTER_ATTR(alloc_pages_success, pages_allocated);
+DCMA_COUNTER_ATTR(alloc_pages_fail, pages_failed);
+DCMA_COUNTER_ATTR(release_pages_success, pages_released);
 
 static ssize_t total_pages_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
@@ -72,9 +62,6 @@ static ssize_t available_pages_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", info.free_pages);
 }
 
-static struct kobj_attribute alloc_pages_success_attr = __ATTR_RO(alloc_pages_success);
-static struct kobj_attribute alloc_pages_fail_attr = __ATTR_RO(alloc_pages_fail);
-static struct kobj_attribute release_pages_success_attr = __ATTR_RO(release_pages_success);
 static struct kobj_attribute total_pages_attr = __ATTR_RO(total_pages);
 static struct kobj_attribute available_pages_attr = __ATTR_RO(available_pages);
 
