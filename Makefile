@@ -18,6 +18,24 @@
 
 TOP := $(CURDIR)
 B := $(TOP)/build
+
+ifeq ($(DCMA_LOCK_HELD),)
+# The whole run again, under a lock on build/: two runs at once would
+# build into the same object folders and break each other's files.
+GOALS := $(or $(MAKECMDGOALS),all)
+
+$(firstword $(GOALS)):
+	@mkdir -p $(B)
+	@flock -n -E 75 $(B)/.lock $(MAKE) --no-print-directory \
+		DCMA_LOCK_HELD=1 $(GOALS) || { rc=$$?; [ $$rc -ne 75 ] || \
+		echo "make: another make is running in $(TOP); wait for it" >&2; \
+		exit $$rc; }
+
+$(wordlist 2,$(words $(GOALS)),$(GOALS)): $(firstword $(GOALS))
+	@:
+
+.PHONY: $(GOALS)
+else
 TREE := $(B)/linux
 ARCHES := $(or $(ARCH),arm64 x86_64)
 VARIANT ?=
@@ -179,3 +197,5 @@ clean:
 
 clean-tree:
 	rm -rf $(TREE)
+
+endif # DCMA_LOCK_HELD
