@@ -100,6 +100,25 @@ def kunit_parse(kunit_py, lines, label, logdir):
     return t
 
 
+# A kernel log line: its timestamp, then the message.
+STAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
+# What KUnit prints: KTAP lines, "#" diagnostics, and indented lines of a
+# test's own output.  Anything else (a driver probing asynchronously, say)
+# may land between a suite's "KTAP version" and "# Subtest:" lines, where
+# kunit.py would take it for a broken suite.
+KTAP_LINE = re.compile(r'^(KTAP version|TAP version|1\.\.\d|ok |not ok |#|\s)')
+
+
+def kunit_lines(lines):
+    """The kernel log's KUnit lines, timestamps kept."""
+    out = []
+    for line in lines:
+        m = STAMP.match(line)
+        if m and KTAP_LINE.match(line[m.end():]):
+            out.append(line)
+    return out
+
+
 def guest(kunit_py, arch, path, logdir):
     total = Tally()
     try:
@@ -119,7 +138,8 @@ def guest(kunit_py, arch, path, logdir):
             ksft.append(line.split(KSFT, 1)[1])
         elif not seen_begin:
             kern.append(line)
-    for label, lines in ((f'{arch} kunit', kern), (f'{arch} kselftest', ksft)):
+    for label, lines in ((f'{arch} kunit', kunit_lines(kern)),
+                         (f'{arch} kselftest', ksft)):
         t = kunit_parse(kunit_py, lines, label, logdir)
         print(f'{label}: {t}')
         total.add(t)
