@@ -162,11 +162,12 @@ host-check: tree
 LINT_LOG := $(B)/lint.log
 
 # checkpatch, kernel-doc, sparse and W=1, dt-doc-validate (scripts/lint.sh)
-LINT_ARCH := $(firstword $(ARCHES))
+# lint and shell use the first arch asked for
+FIRST_ARCH := $(firstword $(ARCHES))
 
-lint: kernel-$(LINT_ARCH)
+lint: kernel-$(FIRST_ARCH)
 	@echo "  LINT    (log: $(LINT_LOG))"
-	@-$(TOP)/scripts/lint.sh $(TREE) $(call OBJ,$(LINT_ARCH)) $(call KARGS,$(LINT_ARCH)) \
+	@-$(TOP)/scripts/lint.sh $(TREE) $(call OBJ,$(FIRST_ARCH)) $(call KARGS,$(FIRST_ARCH)) \
 		> $(LINT_LOG) 2>&1
 
 check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint
@@ -185,12 +186,12 @@ run: initramfs-arm64
 	@echo
 	@echo "Console log: $(call OBJ,arm64)/console-run.log"
 
-shell: initramfs-$(firstword $(ARCHES))
-	@$(TOP)/scripts/qemu-run.sh $(firstword $(ARCHES)) \
-		$(call OBJ,$(firstword $(ARCHES)))/$(IMAGE_$(firstword $(ARCHES))) \
-		$(call OBJ,$(firstword $(ARCHES)))/initramfs.cpio.gz \
-		$(call OBJ,$(firstword $(ARCHES)))/console-shell.log \
-		shell 0 $(DTSI_$(firstword $(ARCHES))) -- '$(CMDLINE_$(firstword $(ARCHES)))'
+shell: initramfs-$(FIRST_ARCH)
+	@$(TOP)/scripts/qemu-run.sh $(FIRST_ARCH) \
+		$(call OBJ,$(FIRST_ARCH))/$(IMAGE_$(FIRST_ARCH)) \
+		$(call OBJ,$(FIRST_ARCH))/initramfs.cpio.gz \
+		$(call OBJ,$(FIRST_ARCH))/console-shell.log \
+		shell 0 $(DTSI_$(FIRST_ARCH)) -- '$(CMDLINE_$(FIRST_ARCH))'
 
 clean:
 	rm -rf $(B)
