@@ -54,7 +54,7 @@ fi
 # --- 2. the overlay ----------------------------------------------------------
 # Each project file gets a symlink at its kernel-tree path.  Links into the
 # project that no longer resolve are dropped first.
-overlay_dirs="kernel/dma/dcma include/linux Documentation tools/testing/selftests/dcma"
+overlay_dirs="kernel/dma/dcma include/linux Documentation samples/dcma tools/testing/selftests/dcma"
 for d in $overlay_dirs; do
 	[ -d "$tree/$d" ] || continue
 	find "$tree/$d" -type l -lname "$top/*" ! -exec test -e {} \; -delete
@@ -69,7 +69,7 @@ link() {	# link SRC-IN-PROJECT DST-IN-TREE
 	fi
 }
 
-for d in kernel include Documentation; do
+for d in kernel include Documentation samples; do
 	[ -d "$top/$d" ] || continue
 	for f in $(cd "$top" && find "$d" -type f); do
 		link "$f" "$f"

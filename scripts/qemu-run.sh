@@ -34,6 +34,20 @@ die() {
 [ -f "$initrd" ] || die "no initramfs at $initrd"
 mkdir -p "$(dirname "$log")"
 
+# Devices with unchanged in-tree drivers, which the tests bind to regions
+# (and leave one of alone): blank disks next to the log, QEMU's edu DMA
+# engine and an e1000e on user networking.  Fixed PCI slots, so that the
+# command lines can name them.
+disk() {	# disk NAME: a fresh sparse 64 MiB image
+	local img=${log%.log}-$1.img
+	rm -f "$img"
+	truncate -s 64M "$img"
+	echo "$img"
+}
+drive() {	# drive NAME: -drive arguments for a fresh disk
+	echo "-drive if=none,id=$1,format=raw,file=$(disk "$1")"
+}
+
 mem=1G
 smp=${DCMA_SMP:-2}
 append="dcma.mode=$mode panic=-1 $extra"
@@ -54,11 +68,25 @@ arm64)
 			die "$dtsi does not merge into the virt device tree"
 		machine+=(-dtb "$dtb")
 	fi
+	# the first transport is bound through the device tree, the second
+	# is left alone; both use the DMA API (iommu_platform)
+	devices=(-global virtio-mmio.force-legacy=false
+		 $(drive vblk0) -device virtio-blk-device,drive=vblk0,iommu_platform=on
+		 $(drive vblk1) -device virtio-blk-device,drive=vblk1,iommu_platform=on
+		 $(drive nvme0) -device nvme,serial=dcma-nvme0,drive=nvme0,addr=04.0
+		 -device edu,dma_mask=0xffffffffff,addr=05.0
+		 -netdev user,id=net0 -device e1000e,netdev=net0,addr=06.0)
 	;;
 x86_64)
 	machine=(-machine q35 -cpu qemu64 -smp "$smp" -m "$mem")
 	qemu=qemu-system-x86_64
 	append="console=ttyS0 $append"
+	# edu keeps its 28-bit DMA mask here; the virtio disk is left alone
+	devices=($(drive nvme0) -device nvme,serial=dcma-nvme0,drive=nvme0,addr=04.0
+		 -device edu,addr=05.0
+		 -netdev user,id=net0 -device e1000e,netdev=net0,addr=06.0
+		 $(drive vblk0)
+		 -device virtio-blk-pci,drive=vblk0,iommu_platform=on,disable-legacy=on,addr=07.0)
 	;;
 *)
 	die "unknown ARCH $arch (arm64 or x86_64)"
@@ -66,7 +94,7 @@ x86_64)
 esac
 command -v $qemu >/dev/null || die "$qemu is missing; run 'make deps'"
 
-args=("${machine[@]}" -kernel "$kernel" -initrd "$initrd" -append "$append"
+args=("${machine[@]}" "${devices[@]}" -kernel "$kernel" -initrd "$initrd" -append "$append"
       -no-reboot ${DCMA_QEMU_ARGS:-})
 
 rc=0

@@ -20,6 +20,7 @@
 
 struct dcma_region;
 struct dcma_buffer;
+struct device;
 struct page;
 
 #ifdef CONFIG_DCMA
@@ -40,6 +41,15 @@ struct page *dcma_buffer_page(const struct dcma_buffer *buf);
 
 int dcma_get(phys_addr_t phys);
 int dcma_put(phys_addr_t phys);
+
+phys_addr_t dcma_alloc(struct device *dev, const char *kind, size_t size,
+		       size_t align);
+
+/* For kernel/dma only: the hooks of the contiguous path */
+struct page *dcma_alloc_contiguous(struct device *dev, size_t size,
+				   gfp_t gfp);
+bool dcma_dma_strict(struct device *dev, gfp_t gfp);
+bool dcma_free_contiguous(struct device *dev, struct page *page, size_t size);
 
 #else
 
@@ -102,6 +112,29 @@ static inline int dcma_get(phys_addr_t phys)
 static inline int dcma_put(phys_addr_t phys)
 {
 	return -ENOENT;
+}
+
+static inline phys_addr_t dcma_alloc(struct device *dev, const char *kind,
+				     size_t size, size_t align)
+{
+	return (phys_addr_t)-ENODEV;
+}
+
+static inline struct page *dcma_alloc_contiguous(struct device *dev,
+						 size_t size, gfp_t gfp)
+{
+	return NULL;
+}
+
+static inline bool dcma_dma_strict(struct device *dev, gfp_t gfp)
+{
+	return false;
+}
+
+static inline bool dcma_free_contiguous(struct device *dev, struct page *page,
+					size_t size)
+{
+	return false;
 }
 
 #endif /* CONFIG_DCMA */

@@ -9,6 +9,7 @@
 #include <linux/dcma.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/seq_file.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 
@@ -17,6 +18,8 @@
 
 /* How many candidate ranges one allocation tries before giving up. */
 #define DCMA_CLAIM_TRIES	8
+/* Longest owner ("<device>/<kind>") kept with a buffer, for debugfs. */
+#define DCMA_OWNER_LEN		48
 
 /**
  * struct dcma_stats - what happened in a region, for debugfs
@@ -89,6 +92,7 @@ struct dcma_region {
  * @nr_pages: length in pages
  * @ref: references; the last dcma_put() returns the range
  * @allocated: jiffies at allocation, for debugfs
+ * @owner: the device (and kind) it was allocated for, or "-"
  */
 struct dcma_buffer {
 	struct rb_node node;
@@ -97,6 +101,7 @@ struct dcma_buffer {
 	unsigned long nr_pages;
 	refcount_t ref;
 	unsigned long allocated;
+	char owner[DCMA_OWNER_LEN];
 };
 
 extern struct dcma_region dcma_regions[DCMA_MAX_REGIONS];
@@ -105,5 +110,11 @@ extern int dcma_region_count;
 int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 			bool from_dt);
 void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info);
+struct dcma_region *dcma_region_of(phys_addr_t phys);
+struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
+					    size_t size, size_t align,
+					    gfp_t gfp, const char *owner);
+
+void dcma_map_show(struct seq_file *m);
 
 #endif /* _KERNEL_DMA_DCMA_DCMA_H */

@@ -4,6 +4,7 @@
  *
  * /sys/kernel/debug/dcma/
  *   regions          one row per region
+ *   map              the dcma_map= rules and every bound device
  *   <region>/
  *     buffers        every live buffer (root only)
  *     stats          allocation counters
@@ -15,6 +16,8 @@
 #define pr_fmt(fmt) "dcma: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
+#include <linux/platform_device.h>
 #include <linux/jiffies.h>
 #include <linux/kstrtox.h>
 #include <linux/gfp.h>
@@ -88,6 +91,13 @@ static int regions_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(regions);
 
+static int map_show(struct seq_file *m, void *v)
+{
+	dcma_map_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(map);
+
 static int buffers_show(struct seq_file *m, void *v)
 {
 	struct dcma_region *r = m->private;
@@ -96,15 +106,15 @@ static int buffers_show(struct seq_file *m, void *v)
 	struct rb_node *n;
 	phys_addr_t phys;
 
-	seq_printf(m, "%-18s %10s %8s %10s\n", "# phys", "pages", "refs",
-		   "age_ms");
+	seq_printf(m, "%-18s %10s %8s %10s %s\n", "# phys", "pages", "refs",
+		   "age_ms", "owner");
 	spin_lock_irqsave(&r->lock, flags);
 	for (n = rb_first(&r->buffers); n; n = rb_next(n)) {
 		b = rb_entry(n, struct dcma_buffer, node);
 		phys = PFN_PHYS(b->pfn);
-		seq_printf(m, "%pa %10lu %8u %10u\n", &phys, b->nr_pages,
+		seq_printf(m, "%pa %10lu %8u %10u %s\n", &phys, b->nr_pages,
 			   refcount_read(&b->ref),
-			   jiffies_to_msecs(jiffies - b->allocated));
+			   jiffies_to_msecs(jiffies - b->allocated), b->owner);
 	}
 	spin_unlock_irqrestore(&r->lock, flags);
 	return 0;
@@ -142,6 +152,15 @@ DEFINE_SHOW_ATTRIBUTE(stats);
  *   put <phys>
  *   drain                             flush per-cpu free page lists, so
  *                                     that freed pages count as free
+ *   dma_alloc <dev> <size>            dma_alloc_coherent() on a test device;
+ *                                     result: "<dma address> <bytes>"
+ *   dma_free <dev> <dma address>      dma_free_coherent() of such a buffer
+ *   dcma_alloc <dev> <kind|-> <size>  dcma_alloc(); result: "<phys> <bytes>"
+ *   mask <dev> <bits>                 set a test device's coherent DMA mask
+ *   unplug <dev>, plug <dev>          remove a test device, add it again
+ *
+ * The test devices are platform devices "dcma-test.0" to "dcma-test.2",
+ * added at boot like any other device, so "dcma_map=" rules bind them.
  *
  * A failing command fails the write with its -errno.
  */
@@ -194,6 +213,153 @@ static int dcma_test_alloc(struct dcma_test_state *st, char *args)
 	return 0;
 }
 
+#define DCMA_TEST_DEVS		3
+#define DCMA_TEST_BUFS		16
+
+/* dcma_test_lock protects the test devices and their DMA buffers */
+static DEFINE_MUTEX(dcma_test_lock);
+static struct platform_device *dcma_test_devs[DCMA_TEST_DEVS];
+static struct dcma_test_buf {
+	struct platform_device *pdev;
+	void *cpu;
+	dma_addr_t dma;
+	size_t size;
+} dcma_test_bufs[DCMA_TEST_BUFS];
+
+static struct platform_device *dcma_test_plug(int id)
+{
+	struct platform_device_info info = {
+		.name = "dcma-test",
+		.id = id,
+		.dma_mask = DMA_BIT_MASK(32),
+	};
+
+	return platform_device_register_full(&info);
+}
+
+/* A test device by name, or by name of a removed one; under the lock */
+static int dcma_test_dev(const char *name)
+{
+	int id;
+
+	if (!name || strncmp(name, "dcma-test.", 10) || kstrtoint(name + 10, 10, &id) ||
+	    id < 0 || id >= DCMA_TEST_DEVS)
+		return -ENODEV;
+	return id;
+}
+
+static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
+{
+	char *name = strsep(&args, " "), *arg = strsep(&args, " "), *kind;
+	struct platform_device *pdev;
+	struct dcma_test_buf *tb;
+	int id = dcma_test_dev(name), i, ret = 0;
+	phys_addr_t phys;
+	u64 val;
+
+	if (id < 0)
+		return id;
+	if (!strcmp(verb, "unplug") || !strcmp(verb, "plug"))
+		return arg ? -EINVAL : 0;
+	if (!arg)
+		return -EINVAL;
+	kind = arg;
+	if (!strcmp(verb, "dcma_alloc"))
+		arg = strsep(&args, " ");
+	if (!arg || args || kstrtou64(arg, 0, &val))
+		return -EINVAL;
+
+	pdev = dcma_test_devs[id];
+	if (!pdev)
+		return -ENODEV;
+	if (!strcmp(verb, "mask")) {
+		if (val < 12 || val > 64)
+			return -EINVAL;
+		return dma_set_coherent_mask(&pdev->dev, DMA_BIT_MASK(val));
+	}
+	if (!strcmp(verb, "dcma_alloc")) {
+		phys = dcma_alloc(&pdev->dev, strcmp(kind, "-") ? kind : NULL,
+				  val, 0);
+		if (IS_ERR_VALUE(phys))
+			return (long)phys;
+		snprintf(st->result, sizeof(st->result), "%pa %llu\n", &phys,
+			 PAGE_ALIGN(val));
+		return 0;
+	}
+	if (!strcmp(verb, "dma_free")) {
+		for (i = 0; i < DCMA_TEST_BUFS; i++) {
+			tb = &dcma_test_bufs[i];
+			if (tb->pdev == pdev && tb->dma == val)
+				break;
+		}
+		if (i == DCMA_TEST_BUFS)
+			return -ENOENT;
+		dma_free_coherent(&pdev->dev, tb->size, tb->cpu, tb->dma);
+		tb->pdev = NULL;
+		return 0;
+	}
+	/* dma_alloc */
+	for (i = 0; i < DCMA_TEST_BUFS && dcma_test_bufs[i].pdev; i++)
+		;
+	if (i == DCMA_TEST_BUFS || !val || val > SZ_1G)
+		return i == DCMA_TEST_BUFS ? -ENOSPC : -EINVAL;
+	tb = &dcma_test_bufs[i];
+	tb->cpu = dma_alloc_coherent(&pdev->dev, val, &tb->dma,
+				     GFP_KERNEL | __GFP_NOWARN);
+	if (!tb->cpu)
+		return -ENOMEM;
+	tb->pdev = pdev;
+	tb->size = val;
+	snprintf(st->result, sizeof(st->result), "%pad %zu\n", &tb->dma,
+		 tb->size);
+	return ret;
+}
+
+/* dma_alloc, dma_free, dcma_alloc, mask, plug, unplug */
+static int dcma_test_device_cmd(struct dcma_test_state *st, char *verb,
+				char *args)
+{
+	struct platform_device *pdev;
+	int id, i, ret;
+
+	mutex_lock(&dcma_test_lock);
+	ret = dcma_test_dma(st, verb, args);
+	if (ret || (strcmp(verb, "unplug") && strcmp(verb, "plug")))
+		goto out_unlock;
+	id = dcma_test_dev(args);
+	if (verb[0] == 'u') {
+		if (!dcma_test_devs[id]) {
+			ret = -ENODEV;
+			goto out_unlock;
+		}
+		/* what a driver's remove would do */
+		for (i = 0; i < DCMA_TEST_BUFS; i++) {
+			struct dcma_test_buf *tb = &dcma_test_bufs[i];
+
+			if (tb->pdev != dcma_test_devs[id])
+				continue;
+			dma_free_coherent(&tb->pdev->dev, tb->size, tb->cpu,
+					  tb->dma);
+			tb->pdev = NULL;
+		}
+		platform_device_unregister(dcma_test_devs[id]);
+		dcma_test_devs[id] = NULL;
+	} else {
+		if (dcma_test_devs[id]) {
+			ret = -EEXIST;
+			goto out_unlock;
+		}
+		pdev = dcma_test_plug(id);
+		if (IS_ERR(pdev))
+			ret = PTR_ERR(pdev);
+		else
+			dcma_test_devs[id] = pdev;
+	}
+out_unlock:
+	mutex_unlock(&dcma_test_lock);
+	return ret;
+}
+
 static ssize_t dcma_test_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
@@ -217,6 +383,11 @@ static ssize_t dcma_test_write(struct file *file, const char __user *ubuf,
 		lru_add_drain_all();
 		drain_all_pages(NULL);
 		ret = 0;
+	} else if (args && (!strcmp(verb, "dma_alloc") ||
+			    !strcmp(verb, "dma_free") ||
+			    !strcmp(verb, "dcma_alloc") || !strcmp(verb, "mask") ||
+			    !strcmp(verb, "plug") || !strcmp(verb, "unplug"))) {
+		ret = dcma_test_device_cmd(st, verb, args);
 	} else if ((!strcmp(verb, "get") || !strcmp(verb, "put")) && args) {
 		ret = kstrtou64(args, 0, &phys);
 		if (!ret)
@@ -247,8 +418,19 @@ static const struct file_operations dcma_test_fops = {
 
 static void dcma_debugfs_add_test(void)
 {
+	struct platform_device *pdev;
+	int id;
+
 	debugfs_create_file("test", 0600, dcma_debugfs_root, NULL,
 			    &dcma_test_fops);
+	for (id = 0; id < DCMA_TEST_DEVS; id++) {
+		pdev = dcma_test_plug(id);
+		if (IS_ERR(pdev))
+			pr_err("cannot add test device %d (%ld)\n", id,
+			       PTR_ERR(pdev));
+		else
+			dcma_test_devs[id] = pdev;
+	}
 }
 #else
 static void dcma_debugfs_add_test(void)
@@ -268,6 +450,7 @@ static int __init dcma_debugfs_init(void)
 	dcma_debugfs_root = debugfs_create_dir("dcma", NULL);
 	debugfs_create_file("regions", 0444, dcma_debugfs_root, NULL,
 			    &regions_fops);
+	debugfs_create_file("map", 0444, dcma_debugfs_root, NULL, &map_fops);
 	for (i = 0; i < dcma_region_count; i++) {
 		struct dcma_region *r = &dcma_regions[i];
 

@@ -72,6 +72,21 @@ static const char * __init dcma_fdt_string(unsigned long node,
 	return s;
 }
 
+/*
+ * A device whose node names a dcma region in "memory-region" is bound when
+ * it is added (bind.c), so a driver's of_reserved_mem_device_init() has
+ * nothing left to do, and succeeds: drivers written for mainline's
+ * per-device CMA keep probing when dcma takes their pool over.
+ */
+static int dcma_rmem_device_init(struct reserved_mem *rmem, struct device *dev)
+{
+	return 0;
+}
+
+static const struct reserved_mem_ops dcma_rmem_ops = {
+	.device_init = dcma_rmem_device_init,
+};
+
 static int __init dcma_rmem_declare(struct reserved_mem *rmem)
 {
 	unsigned long node = rmem->fdt_node;
@@ -79,6 +94,7 @@ static int __init dcma_rmem_declare(struct reserved_mem *rmem)
 	const char *label, *alloc, *reason;
 	bool bad = false;
 	size_t len;
+	int ret;
 
 	label = dcma_fdt_string(node, "label", DCMA_NAME_LEN, &bad);
 	if (bad) {
@@ -113,7 +129,10 @@ static int __init dcma_rmem_declare(struct reserved_mem *rmem)
 	spec.fixed = true;
 
 	/* dcma_declare() reports its own failures */
-	return dcma_declare(&spec, 0, true);
+	ret = dcma_declare(&spec, 0, true);
+	if (!ret)
+		rmem->ops = &dcma_rmem_ops;
+	return ret;
 
 out_report:
 	pr_err("reserved-memory node %s skipped: %s\n", rmem->name, reason);

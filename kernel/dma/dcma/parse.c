@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dcma: parse the "dcma=" kernel parameter.
+ * dcma: parse the "dcma=" and "dcma_map=" kernel parameters.
  *
  * The grammar is the one of the 2010 CMA patches, with our prefix and a
  * list of flags at the end:
@@ -29,6 +29,35 @@
  *
  * dcma=camera=64M@0x48000000/4M:bf;video=32M:ff
  * dcma=fb=8M,exclusive;codec=128M/16M
+ *
+ * The map that binds devices to regions has the 2010 CMA grammar too:
+ *
+ * dcma_map=<rule>[;<rule>...]
+ * <rule>      := <device>[/<kind>]=<region>[,<region>...][:<policy>]
+ * <device>    := <glob>          matched against dev_name(): "0000:00:02.0",
+ *                                "a000000.virtio_mmio"
+ *              | driver:<glob>   matched against the name of the driver
+ *                                bound to the device, from bind to unbind
+ *              | pci:<glob>      matched against a PCI device's IDs as
+ *                                "vvvv:dddd" in lower-case hex
+ * <glob>      := 1 to 63 characters for glob_match() ('*', '?', '[...]');
+ *                none of ';' '=' '/' ',' or white space
+ * <kind>      := a glob over kind names (the names of region names'
+ *                alphabet); without it the rule serves requests without a
+ *                kind, which is what the DMA API makes; "*" serves all
+ * <region>    := a region name; the regions are tried in the order listed
+ * <policy>    := "fail" (the default): when every listed region is full the
+ *                request fails, so that a device promised memory does not
+ *                silently spill into the rest of RAM
+ *              | "fallback": such a request goes on down the normal DMA
+ *                path (mainline CMA, then the page allocator)
+ *
+ * The first rule that matches a device and a request's kind wins.  A rule
+ * for the same device pattern and kind as an earlier one is a duplicate or
+ * a conflict, and is skipped.  Examples:
+ *
+ * dcma_map=pci:1b36:0010=nvme;driver:e1000e=net,cam:fallback
+ * dcma_map=*.camera=cam;*.camera/preview=fb,cam;0000:00:05.0=dma32
  *
  * Each malformed region is reported once through the caller's callback,
  * with the reason, and skipped; the others are still returned.  Nothing
@@ -321,6 +350,239 @@ int dcma_parse_regions(const char *str, struct dcma_region_spec *specs,
 		}
 		if (n >= max) {
 			reason = "too many regions";
+			goto reject;
+		}
+		specs[n++] = spec;
+		continue;
+reject:
+		if (error)
+			error(token, reason, data);
+	}
+	return n;
+}
+
+static bool dcma_glob_char(char c)
+{
+	return c > ' ' && c <= '~' && !strchr(";=/,", c);
+}
+
+/*
+ * A glob of 1 to @max - 1 characters for which @ok holds, whose brackets
+ * close: lib/glob.c would take an unclosed '[' literally, which is never
+ * what was meant.  Copies it into @out; returns NULL (and *@reason) or the
+ * character after the glob.
+ */
+static const char *dcma_parse_glob(const char *p, char *out, size_t max,
+				   bool (*ok)(char c), const char *what,
+				   const char **reason)
+{
+	const char *start = p;
+	bool in_class = false;
+	size_t len;
+
+	for (; *p && ok(*p); p++) {
+		if (*p == '[' && !in_class) {
+			in_class = true;
+			if (p[1] == '!')
+				p++;
+			if (p[1] == ']')	/* a ']' first is a member */
+				p++;
+		} else if (*p == ']') {
+			in_class = false;
+		}
+	}
+	len = p - start;
+	if (!len || len >= max || in_class) {
+		*reason = what;
+		return NULL;
+	}
+	memcpy(out, start, len);
+	out[len] = '\0';
+	return p;
+}
+
+static bool dcma_kind_char(char c)
+{
+	return dcma_name_char(c) || strchr("*?[]!", c);
+}
+
+static bool dcma_pci_char(char c)
+{
+	return isxdigit(c) || strchr("*?[]!-:", c);
+}
+
+/**
+ * dcma_parse_rule() - parse one rule of "dcma_map="
+ * @token: "<device>[/<kind>]=<region>[,<region>...][:<policy>]"
+ * @spec: filled in on success; left in an unspecified state on failure
+ * @reason: on failure, set to a static string saying what is wrong
+ *
+ * Checks the syntax: the globs' characters, lengths and brackets, the
+ * region names' characters, no region listed twice.  Whether the regions
+ * exist is checked when the map is applied.
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL (with *@reason set) for a malformed token.
+ */
+int dcma_parse_rule(const char *token, struct dcma_rule_spec *spec,
+		    const char **reason)
+{
+	const char *p = token, *start;
+	bool (*ok)(char c) = dcma_glob_char;
+	size_t len;
+	int i;
+
+	memset(spec, 0, sizeof(*spec));
+
+	if (!strncmp(p, "driver:", 7)) {
+		spec->match = DCMA_MATCH_DRIVER;
+		p += 7;
+	} else if (!strncmp(p, "pci:", 4)) {
+		spec->match = DCMA_MATCH_PCI;
+		ok = dcma_pci_char;
+		p += 4;
+	}
+	if (!*p || *p == '=' || *p == '/') {
+		*reason = *p ? "empty device pattern" : "empty rule";
+		return -EINVAL;
+	}
+	p = dcma_parse_glob(p, spec->glob, sizeof(spec->glob), ok,
+			    spec->match == DCMA_MATCH_PCI ?
+			    "bad PCI ID pattern (expected vvvv:dddd, hex and glob characters)" :
+			    "bad device pattern (1 to 63 characters, no ; = / , or space, brackets closed)",
+			    reason);
+	if (!p)
+		return -EINVAL;
+	if (spec->match == DCMA_MATCH_PCI)
+		for (i = 0; spec->glob[i]; i++)
+			spec->glob[i] = tolower(spec->glob[i]);
+
+	if (*p == '/') {
+		p = dcma_parse_glob(p + 1, spec->kind, sizeof(spec->kind),
+				    dcma_kind_char,
+				    "bad kind pattern (1 to 31 of A-Z a-z 0-9 _ - and * ? [ ] !)",
+				    reason);
+		if (!p)
+			return -EINVAL;
+	}
+	if (*p != '=') {
+		*reason = *p ? "bad character in device pattern" :
+			  "missing '=<region>'";
+		return -EINVAL;
+	}
+
+	do {
+		for (start = ++p; dcma_name_char(*p); p++)
+			;
+		len = p - start;
+		if (!dcma_name_valid(start, len)) {
+			*reason = len ? "region name longer than 31 characters" :
+				  *p && *p != ',' && *p != ':' ?
+				  "bad character in region name (allowed: A-Z a-z 0-9 _ -)" :
+				  "empty region name";
+			return -EINVAL;
+		}
+		if (spec->nr_regions == DCMA_RULE_REGIONS) {
+			*reason = "more than 8 regions in one rule";
+			return -EINVAL;
+		}
+		memcpy(spec->regions[spec->nr_regions], start, len);
+		for (i = 0; i < spec->nr_regions; i++)
+			if (!strcmp(spec->regions[i],
+				    spec->regions[spec->nr_regions])) {
+				*reason = "region listed twice";
+				return -EINVAL;
+			}
+		spec->nr_regions++;
+	} while (*p == ',');
+
+	if (*p == ':') {
+		p++;
+		if (!strcmp(p, "fallback")) {
+			spec->fallback = true;
+		} else if (strcmp(p, "fail")) {
+			*reason = "unknown policy (allowed: fail, fallback)";
+			return -EINVAL;
+		}
+		p += strlen(p);
+	}
+	if (*p) {
+		*reason = "bad character in region name (allowed: A-Z a-z 0-9 _ -)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool dcma_rule_same_regions(const struct dcma_rule_spec *a,
+				   const struct dcma_rule_spec *b)
+{
+	int i;
+
+	if (a->nr_regions != b->nr_regions || a->fallback != b->fallback)
+		return false;
+	for (i = 0; i < a->nr_regions; i++)
+		if (strcmp(a->regions[i], b->regions[i]))
+			return false;
+	return true;
+}
+
+/**
+ * dcma_parse_map() - parse the whole value of "dcma_map="
+ * @str: "<rule>[;<rule>...]"
+ * @specs: where the valid rules go, in order
+ * @max: room in @specs; further rules are rejected as too many
+ * @error: called once for every rejected rule (or once for the whole
+ *	string when it is empty or too long); may be NULL
+ * @data: passed to @error
+ *
+ * A rule that does not parse, that repeats an earlier rule's device
+ * pattern and kind (a duplicate if it also names the same regions, a
+ * conflict otherwise) or that does not fit in @specs is reported and
+ * skipped; the others are kept.
+ *
+ * Context: Any context.
+ * Return: the number of valid rules stored in @specs.
+ */
+int dcma_parse_map(const char *str, struct dcma_rule_spec *specs, int max,
+		   dcma_parse_error_fn error, void *data)
+{
+	struct dcma_rule_spec spec;
+	char token[DCMA_TOKEN_MAX];
+	const char *reason, *p = str, *end;
+	int n = 0, i;
+	size_t len;
+
+	len = strnlen(str, DCMA_CMDLINE_MAX + 1);
+	if (!len || len > DCMA_CMDLINE_MAX) {
+		if (error)
+			error(len ? "(dcma_map= value)" : "", len ?
+			      "longer than 1024 characters" : "empty", data);
+		return 0;
+	}
+
+	for (; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ';');
+		len = end - p;
+		strscpy(token, p, min(len + 1, sizeof(token)));
+		if (len >= sizeof(token)) {
+			reason = "rule longer than 127 characters";
+			goto reject;
+		}
+		if (dcma_parse_rule(token, &spec, &reason))
+			goto reject;
+		for (i = 0; i < n; i++)
+			if (specs[i].match == spec.match &&
+			    !strcmp(specs[i].glob, spec.glob) &&
+			    !strcmp(specs[i].kind, spec.kind))
+				break;
+		if (i < n) {
+			reason = dcma_rule_same_regions(&specs[i], &spec) ?
+				 "duplicate of an earlier rule" :
+				 "conflicts with an earlier rule for the same devices and kind";
+			goto reject;
+		}
+		if (n >= max) {
+			reason = "too many rules";
 			goto reject;
 		}
 		specs[n++] = spec;

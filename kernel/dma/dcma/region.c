@@ -459,28 +459,13 @@ static void dcma_buffer_insert(struct dcma_region *r, struct dcma_buffer *buf)
 	r->nr_buffers++;
 }
 
-/**
- * dcma_region_alloc() - allocate a buffer from a region
- * @region: the region
- * @size: bytes, rounded up to whole pages
- * @align: alignment of the physical address in bytes, a power of two;
- *	0 or anything up to PAGE_SIZE means page alignment
- * @gfp: GFP_KERNEL, optionally with __GFP_ZERO (zero the buffer) and
- *	__GFP_NOWARN; exclusive regions also take GFP_ATOMIC/GFP_NOWAIT
- *
- * The buffer starts with one reference, dropped by dcma_put() on its
- * physical address (dcma_buffer_phys()).
- *
- * Context: Process context if the region is reusable or @gfp allows
- * blocking (may sleep while pages migrate); any context but hard
- * interrupts for an exclusive region with a non-blocking @gfp.
- * Return: the buffer, or ERR_PTR(-EINVAL) for a bad size or alignment,
- * ERR_PTR(-EAGAIN) for a non-blocking request on a reusable region,
- * ERR_PTR(-ENOMEM) when the region has no room or its candidate ranges
- * stayed busy, ERR_PTR(-ENODEV) for an inactive region.
+/*
+ * dcma_region_alloc() for a device: @owner ("<device>" or "<device>/<kind>")
+ * names the buffer in debugfs.  Context and return as dcma_region_alloc().
  */
-struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
-				      size_t align, gfp_t gfp)
+struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
+					    size_t size, size_t align,
+					    gfp_t gfp, const char *owner)
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages, flags;
 	gfp_t buf_gfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_NOWAIT;
@@ -516,6 +501,7 @@ struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 	buf->pfn = pfn;
 	buf->nr_pages = nr;
 	buf->allocated = jiffies;
+	strscpy(buf->owner, owner ?: "-", sizeof(buf->owner));
 	refcount_set(&buf->ref, 1);
 	spin_lock_irqsave(&region->lock, flags);
 	dcma_buffer_insert(region, buf);
@@ -524,6 +510,32 @@ struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 	atomic_long_inc(&region->stats.allocs);
 	atomic_long_add(nr, &region->stats.pages_allocated);
 	return buf;
+}
+
+/**
+ * dcma_region_alloc() - allocate a buffer from a region
+ * @region: the region
+ * @size: bytes, rounded up to whole pages
+ * @align: alignment of the physical address in bytes, a power of two;
+ *	0 or anything up to PAGE_SIZE means page alignment
+ * @gfp: GFP_KERNEL, optionally with __GFP_ZERO (zero the buffer) and
+ *	__GFP_NOWARN; exclusive regions also take GFP_ATOMIC/GFP_NOWAIT
+ *
+ * The buffer starts with one reference, dropped by dcma_put() on its
+ * physical address (dcma_buffer_phys()).
+ *
+ * Context: Process context if the region is reusable or @gfp allows
+ * blocking (may sleep while pages migrate); any context but hard
+ * interrupts for an exclusive region with a non-blocking @gfp.
+ * Return: the buffer, or ERR_PTR(-EINVAL) for a bad size or alignment,
+ * ERR_PTR(-EAGAIN) for a non-blocking request on a reusable region,
+ * ERR_PTR(-ENOMEM) when the region has no room or its candidate ranges
+ * stayed busy, ERR_PTR(-ENODEV) for an inactive region.
+ */
+struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
+				      size_t align, gfp_t gfp)
+{
+	return dcma_region_alloc_owned(region, size, align, gfp, NULL);
 }
 EXPORT_SYMBOL_GPL(dcma_region_alloc);
 
@@ -566,7 +578,7 @@ struct page *dcma_buffer_page(const struct dcma_buffer *buf)
 }
 EXPORT_SYMBOL_GPL(dcma_buffer_page);
 
-static struct dcma_region *dcma_region_of(phys_addr_t phys)
+struct dcma_region *dcma_region_of(phys_addr_t phys)
 {
 	unsigned long pfn = PHYS_PFN(phys);
 	int i;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target for the "dcma=" parser (kernel/dma/dcma/parse.c).
+ * libFuzzer target for the "dcma=" and "dcma_map=" parsers
+ * (kernel/dma/dcma/parse.c).
  *
  * Any byte string is a possible kernel command line.  Besides the
  * sanitizers' own checks, every region the parser accepts must satisfy
@@ -43,6 +44,62 @@ static void check_spec(const struct dcma_region_spec *s)
 		abort();
 }
 
+static void check_glob(const char *g, size_t max)
+{
+	size_t len = strlen(g);
+
+	if (!len || len >= max)
+		abort();
+	for (; *g; g++) {
+		if (*g <= ' ' || *g > '~' || strchr(";=/,", *g))
+			abort();
+	}
+}
+
+static void check_rule(const struct dcma_rule_spec *r)
+{
+	int i, j;
+
+	if (r->match != DCMA_MATCH_NAME && r->match != DCMA_MATCH_DRIVER &&
+	    r->match != DCMA_MATCH_PCI)
+		abort();
+	check_glob(r->glob, DCMA_GLOB_LEN);
+	if (r->kind[0])
+		check_glob(r->kind, DCMA_NAME_LEN);
+	if (r->nr_regions < 1 || r->nr_regions > DCMA_RULE_REGIONS)
+		abort();
+	for (i = 0; i < r->nr_regions; i++) {
+		if (!dcma_name_valid(r->regions[i], strlen(r->regions[i])))
+			abort();
+		for (j = 0; j < i; j++)
+			if (!strcmp(r->regions[i], r->regions[j]))
+				abort();
+	}
+}
+
+static void fuzz_map(const char *str)
+{
+	struct dcma_rule_spec rules[DCMA_MAX_RULES], one;
+	const char *reason = NULL;
+	int n, i, j;
+
+	n = dcma_parse_map(str, rules, DCMA_MAX_RULES, count_error, NULL);
+	if (n < 0 || n > DCMA_MAX_RULES)
+		abort();
+	for (i = 0; i < n; i++) {
+		check_rule(&rules[i]);
+		for (j = 0; j < i; j++)
+			if (rules[i].match == rules[j].match &&
+			    !strcmp(rules[i].glob, rules[j].glob) &&
+			    !strcmp(rules[i].kind, rules[j].kind))
+				abort();
+	}
+	if (dcma_parse_rule(str, &one, &reason) == 0)
+		check_rule(&one);
+	else if (!reason)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dcma_region_spec specs[DCMA_MAX_REGIONS], one;
@@ -72,6 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (!reason)
 		abort();
 
+	fuzz_map(str);
 	free(str);
 	return 0;
 }
