@@ -284,7 +284,7 @@ static struct pci_driver edu_driver = {
 	.id_table = edu_ids,
 	.probe = edu_probe,
 	.remove = edu_remove,
-	.driver.dev_groups = edu_groups,
+	.dev_groups = edu_groups,
 };
 module_pci_driver(edu_driver);
 

@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Devices bound to dcma regions, seen from userspace: unchanged drivers
+ * (virtio-blk, nvme, e1000e, the edu sample) draw their coherent buffers
+ * from the regions their device is bound to, by dcma_map= or the device
+ * tree, and still work; a device no rule names is left alone; the rules'
+ * policies, kinds, the DMA mask and device removal behave as documented;
+ * every malformed rule is reported once.
+ *
+ * debugfs "map" tells which devices are bound, each region's "buffers"
+ * which device owns what.  The test knob's devices (dcma-test.N) cover
+ * what real drivers cannot be made to do on demand.  Tests whose devices
+ * are absent skip.
+ */
+#include <dirent.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "dcma_util.h"
+
+#define MAX_BUFS	512
+#define IO_SIZE		(1UL << 20)
+
+struct buffer {
+	unsigned long long phys;
+	unsigned long pages;
+	unsigned int refs;
+	char owner[64];
+	const struct region *region;
+};
+
+static struct region regions[MAX_REGIONS];
+static int nr_regions;
+static struct buffer bufs[MAX_BUFS];
+
+/* Every live buffer of every region; the count, or -errno. */
+static int read_buffers(void)
+{
+	char path[128], line[256];
+	unsigned long age;
+	int n = 0;
+	FILE *f;
+
+	nr_regions = read_regions(regions, MAX_REGIONS);
+	for (int i = 0; i < nr_regions; i++) {
+		if (!strcmp(regions[i].mode, "inactive"))
+			continue;
+		snprintf(path, sizeof(path), DCMA_DIR "/%s/buffers",
+			 regions[i].name);
+		f = fopen(path, "r");
+		if (!f)
+			return -errno;
+		while (n < MAX_BUFS && fgets(line, sizeof(line), f)) {
+			struct buffer *b = &bufs[n];
+
+			if (line[0] == '#')
+				continue;
+			if (sscanf(line, "%llx %lu %u %lu %63s", &b->phys,
+				   &b->pages, &b->refs, &age, b->owner) != 5)
+				continue;
+			b->region = &regions[i];
+			n++;
+		}
+		fclose(f);
+	}
+	return n;
+}
+
+/* Whether @b was allocated for @dev, for any kind. */
+static bool owner_is(const struct buffer *b, const char *dev)
+{
+	size_t len = strlen(dev);
+
+	return !strncmp(b->owner, dev, len) &&
+	       (!b->owner[len] || b->owner[len] == '/');
+}
+
+/* Buffers owned by @dev (for any kind); the one at @phys in *@at. */
+static int owned_by(int n, const char *dev, unsigned long long phys,
+		    struct buffer **at)
+{
+	int count = 0;
+
+	if (at)
+		*at = NULL;
+	for (int i = 0; i < n; i++) {
+		if (!owner_is(&bufs[i], dev))
+			continue;
+		count++;
+		if (at && bufs[i].phys == phys)
+			*at = &bufs[i];
+	}
+	return count;
+}
+
+/*
+ * The regions of @dev's rules, from debugfs "map", as ",a,b,c," in
+ * @regs (kind @kind, or every kind if NULL); false if @dev is not bound.
+ */
+static bool bound_regions(const char *dev, const char *kind, char *regs,
+			  size_t len)
+{
+	char line[512], d[128], k[64], src[16], r[256], pol[16];
+	bool bound = false;
+	FILE *f;
+
+	snprintf(regs, len, ",");
+	f = fopen(DCMA_DIR "/map", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "device %127s %63s %15s %255s %15s", d, k, src,
+			   r, pol) != 5 || strcmp(d, dev))
+			continue;
+		bound = true;
+		if (kind && strcmp(k, kind))
+			continue;
+		strncat(regs, r, len - strlen(regs) - 2);
+		strcat(regs, ",");
+	}
+	fclose(f);
+	return bound;
+}
+
+static bool in_list(const char *regs, const char *name)
+{
+	char needle[40];
+
+	snprintf(needle, sizeof(needle), ",%s,", name);
+	return strstr(regs, needle);
+}
+
+static const struct region *region_at(unsigned long long phys)
+{
+	for (int i = 0; i < nr_regions; i++)
+		if (phys >= regions[i].base &&
+		    phys < regions[i].base + regions[i].pages * PAGE)
+			return &regions[i];
+	return NULL;
+}
+
+static char klog_buf[1 << 20];
+
+static const char *klog(void)
+{
+	int len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, klog_buf,
+			  sizeof(klog_buf) - 1);
+
+	klog_buf[len > 0 ? len : 0] = '\0';
+	return klog_buf;
+}
+
+static int count_in(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* The device a sysfs link resolves to: its last path component. */
+static bool link_name(const char *path, char *out, size_t len)
+{
+	char target[PATH_MAX];
+
+	if (!realpath(path, target))
+		return false;
+	snprintf(out, len, "%s", basename(target));
+	return true;
+}
+
+/*
+ * The device doing a block device's DMA: nvme0n1 -> nvme0 -> its PCI
+ * function; vda -> virtio0 -> the virtio transport.
+ */
+static bool dma_device(const char *blk, char *out, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/block/%s/device/device", blk);
+	if (!strncmp(blk, "nvme", 4))
+		return link_name(path, out, len);
+	snprintf(path, sizeof(path), "/sys/block/%s/device/..", blk);
+	return link_name(path, out, len);
+}
+
+/*
+ * The binding of @dev in debugfs agrees with its buffers: a bound device
+ * owns buffers, all inside its regions; an unbound one owns none.
+ * Returns whether it is bound.
+ */
+static bool check_ownership(struct __test_metadata *_metadata, const char *dev)
+{
+	char regs[512];
+	bool bound = bound_regions(dev, NULL, regs, sizeof(regs));
+	int n = read_buffers(), owned;
+
+	ASSERT_GE(n, 0);
+	owned = owned_by(n, dev, 0, NULL);
+	TH_LOG("%s: %s%s, %d buffers in regions", dev,
+	       bound ? "bound to " : "not bound", bound ? regs : "", owned);
+	if (!bound) {
+		EXPECT_EQ(0, owned);
+		return false;
+	}
+	EXPECT_GT(owned, 0);
+	for (int i = 0; i < n; i++)
+		if (owner_is(&bufs[i], dev))
+			EXPECT_TRUE(in_list(regs, bufs[i].region->name));
+	return true;
+}
+
+static unsigned long checksum(const unsigned char *p, size_t len)
+{
+	unsigned long sum = 5381;
+
+	while (len--)
+		sum = sum * 33 + *p++;
+	return sum;
+}
+
+FIXTURE(dev) {
+};
+
+FIXTURE_SETUP(dev)
+{
+	if (access(DCMA_DIR "/map", R_OK))
+		SKIP(return, DCMA_DIR "/map is missing (CONFIG_DCMA?)");
+	if (read_buffers() < 0)
+		SKIP(return, "cannot read the buffers (not root?)");
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+}
+
+/*
+ * Every rule of dcma_map= is in debugfs "map", or the kernel log says
+ * once why it was skipped.
+ */
+TEST_F(dev, map_rules_reported)
+{
+	char cmdline[4096], *p, *tok, *save, needle[256], map[8192];
+	const char *log = klog();
+	int skipped = 0, kept = 0;
+	size_t n;
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(cmdline, sizeof(cmdline), f));
+	fclose(f);
+	p = strstr(cmdline, "dcma_map=");
+	if (!p)
+		SKIP(return, "no dcma_map= on the command line");
+	p += 9;
+	p[strcspn(p, "\n ")] = '\0';
+	f = fopen(DCMA_DIR "/map", "r");
+	ASSERT_NE(NULL, f);
+	n = fread(map, 1, sizeof(map) - 1, f);
+	map[n] = '\0';
+	fclose(f);
+
+	for (tok = strtok_r(p, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		char pattern[128];
+		int hits;
+
+		snprintf(needle, sizeof(needle), "skipped \"%s\" in dcma_map=: ", tok);
+		hits = count_in(log, needle);
+		snprintf(pattern, sizeof(pattern), "%.*s", (int)strcspn(tok, "="), tok);
+		if (!hits) {
+			snprintf(needle, sizeof(needle),
+				 "dcma_map= rule %s skipped: ", pattern);
+			hits = count_in(log, needle);
+		}
+		if (hits) {
+			EXPECT_EQ(1, hits) {
+				TH_LOG("\"%s\" reported %d times", tok, hits);
+			}
+			skipped++;
+			continue;
+		}
+		snprintf(needle, sizeof(needle), "rule %s ", pattern);
+		EXPECT_NE(NULL, strstr(map, needle)) {
+			TH_LOG("rule \"%s\" is neither in map nor reported", tok);
+		}
+		kept++;
+	}
+	TH_LOG("%d rules kept, %d reported and skipped", kept, skipped);
+	ASSERT_GT(kept, 0);
+}
+
+/*
+ * Block devices (virtio-blk, nvme): a bound one draws its queues from its
+ * regions, an unbound one from nowhere in dcma; either way 1 MiB written
+ * with O_DIRECT reads back the same.
+ */
+TEST_F(dev, block_devices)
+{
+	int checked = 0, bound = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	dir = opendir("/sys/block");
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		unsigned char *out, *in;
+		char dev[64], path[300];
+		int fd, rnd;
+
+		if (strncmp(de->d_name, "vd", 2) && strncmp(de->d_name, "nvme", 4))
+			continue;
+		ASSERT_TRUE(dma_device(de->d_name, dev, sizeof(dev)));
+		bound += check_ownership(_metadata, dev);
+
+		ASSERT_EQ(0, posix_memalign((void **)&out, PAGE, IO_SIZE));
+		ASSERT_EQ(0, posix_memalign((void **)&in, PAGE, IO_SIZE));
+		rnd = open("/dev/urandom", O_RDONLY);
+		ASSERT_GE(rnd, 0);
+		ASSERT_EQ(IO_SIZE, read(rnd, out, IO_SIZE));
+		close(rnd);
+		memset(in, 0, IO_SIZE);
+		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+		fd = open(path, O_RDWR | O_DIRECT);
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(IO_SIZE, pwrite(fd, out, IO_SIZE, IO_SIZE));
+		ASSERT_EQ(0, fsync(fd));
+		ASSERT_EQ(IO_SIZE, pread(fd, in, IO_SIZE, IO_SIZE));
+		close(fd);
+		TH_LOG("%s: wrote %#lx, read %#lx", de->d_name,
+		       checksum(out, IO_SIZE), checksum(in, IO_SIZE));
+		EXPECT_EQ(0, memcmp(out, in, IO_SIZE));
+		free(out);
+		free(in);
+		checked++;
+	}
+	closedir(dir);
+	if (!checked)
+		SKIP(return, "no virtio or nvme disk");
+	TH_LOG("%d disks, %d bound", checked, bound);
+}
+
+/* e1000e: DHCP over QEMU's user networking, rings from its region. */
+TEST_F(dev, network)
+{
+	struct dirent *de;
+	int checked = 0;
+	DIR *dir;
+
+	dir = opendir("/sys/class/net");
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		char dev[64], path[300], cmd[300];
+
+		if (strncmp(de->d_name, "eth", 3))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device", de->d_name);
+		ASSERT_TRUE(link_name(path, dev, sizeof(dev)));
+		snprintf(cmd, sizeof(cmd),
+			 "ip link set %s up && udhcpc -i %s -n -q -t 10 -T 1 -s /bin/true >/dev/null 2>&1",
+			 de->d_name, de->d_name);
+		EXPECT_EQ(0, system(cmd)) {
+			TH_LOG("%s: no DHCP lease", de->d_name);
+		}
+		check_ownership(_metadata, dev);
+		snprintf(cmd, sizeof(cmd), "ip link set %s down", de->d_name);
+		EXPECT_EQ(0, system(cmd));
+		checked++;
+	}
+	closedir(dir);
+	if (!checked)
+		SKIP(return, "no network device");
+}
+
+static int read_dma_bits(void)
+{
+	int bits = 0;
+	FILE *f = fopen("/sys/module/dcma_edu/parameters/dma_bits", "r");
+
+	if (f) {
+		if (fscanf(f, "%d", &bits) != 1)
+			bits = 0;
+		fclose(f);
+	}
+	return bits;
+}
+
+/*
+ * The edu sample: its two buffers come from its regions, within its DMA
+ * mask (a listed region beyond it is skipped, and the log says so once),
+ * the device's copies check out, and the buffers mmap()ed through
+ * dma_mmap_coherent() hold what the device copied.
+ */
+TEST_F(dev, edu)
+{
+	const char *drv = "/sys/bus/pci/drivers/dcma_edu";
+	unsigned long long src, dst, size, mask;
+	char path[300], line[128], regs[512], needle[200];
+	struct dirent *de;
+	const char *log;
+	int checked = 0;
+	DIR *dir;
+
+	dir = opendir(drv);
+	if (!dir)
+		SKIP(return, "no dcma_edu driver");
+	mask = (1ULL << read_dma_bits()) - 1;
+	while ((de = readdir(dir))) {
+		struct buffer *sb, *db;
+		unsigned char *sm, *dm;
+		int fd, n;
+		FILE *f;
+
+		if (strncmp(de->d_name, "0000:", 5))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/buffers", drv, de->d_name);
+		f = fopen(path, "r");
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+		ASSERT_EQ(2, sscanf(line, "src %llx %llu", &src, &size));
+		ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+		ASSERT_EQ(1, sscanf(line, "dst %llx", &dst));
+		fclose(f);
+
+		ASSERT_TRUE(check_ownership(_metadata, de->d_name));
+		bound_regions(de->d_name, NULL, regs, sizeof(regs));
+		n = read_buffers();
+		owned_by(n, de->d_name, src, &sb);
+		ASSERT_NE(NULL, sb);
+		owned_by(n, de->d_name, dst, &db);
+		ASSERT_NE(NULL, db);
+		EXPECT_LE(src + size - 1, mask);
+		EXPECT_LE(dst + size - 1, mask);
+		TH_LOG("src %#llx in %s, dst %#llx in %s", src, sb->region->name,
+		       dst, db->region->name);
+
+		/* a listed region beyond the mask: skipped, said once */
+		log = klog();
+		for (int i = 0; i < nr_regions; i++) {
+			const struct region *r = &regions[i];
+
+			if (!in_list(regs, r->name) ||
+			    r->base + r->pages * PAGE - 1 <= mask)
+				continue;
+			snprintf(needle, sizeof(needle),
+				 "%s: dcma region %s ends beyond the DMA mask",
+				 de->d_name, r->name);
+			EXPECT_EQ(1, count_in(log, needle)) {
+				TH_LOG("no single warning for %s", r->name);
+			}
+			EXPECT_NE(r, sb->region);
+			EXPECT_NE(r, db->region);
+		}
+
+		snprintf(path, sizeof(path), "%s/%s/check", drv, de->d_name);
+		fd = open(path, O_WRONLY);
+		ASSERT_GE(fd, 0);
+		EXPECT_EQ(1, write(fd, "1", 1)) {
+			TH_LOG("the device's copies did not check out: %s",
+			       strerror(errno));
+		}
+		close(fd);
+
+		snprintf(path, sizeof(path), "%s/%s/src", drv, de->d_name);
+		fd = open(path, O_RDONLY);
+		ASSERT_GE(fd, 0);
+		sm = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, sm);
+		close(fd);
+		snprintf(path, sizeof(path), "%s/%s/dst", drv, de->d_name);
+		fd = open(path, O_RDONLY);
+		ASSERT_GE(fd, 0);
+		dm = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, dm);
+		close(fd);
+		/* the device copied 2 KiB at the start: src == dst there */
+		EXPECT_EQ(0, memcmp(sm, dm, 2048));
+		/* and the random bytes it copied are not the zeroes after */
+		EXPECT_NE(checksum(dm, 2048), checksum(dm + 2048, 2048));
+		munmap(sm, size);
+		munmap(dm, size);
+		checked++;
+	}
+	closedir(dir);
+	if (!checked)
+		SKIP(return, "no edu device");
+}
+
+/* dma_alloc on a test device; its DMA address, or 0 with errno set. */
+static unsigned long long test_dma_alloc(const char *dev, unsigned long size)
+{
+	unsigned long long dma;
+	char cmd[96], out[64];
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "dma_alloc %s %lu", dev, size);
+	ret = knob(cmd, out, sizeof(out));
+	if (ret || sscanf(out, "%llx", &dma) != 1) {
+		errno = ret ? -ret : EPROTO;
+		return 0;
+	}
+	return dma;
+}
+
+static int test_cmd(const char *fmt, const char *dev, unsigned long long arg)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), fmt, dev, arg);
+	return knob(cmd, NULL, 0);
+}
+
+/*
+ * The rules' policies: dcma-test.0 ("fail") gets its region or nothing;
+ * dcma-test.1 ("fallback") goes on down the normal path when its region
+ * is full; dcma-test.2, which no rule names, never touches dcma.
+ */
+TEST_F(dev, policies)
+{
+	unsigned long long a, b, c, d;
+	const struct region *tiny;
+	char regs[256];
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)) ||
+	    !bound_regions("dcma-test.1", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 and .1 are not bound (dcma_map=)");
+
+	a = test_dma_alloc("dcma-test.0", 65536);
+	ASSERT_NE(0, a);
+	read_buffers();
+	tiny = region_at(a);
+	ASSERT_NE(NULL, tiny);
+	ASSERT_TRUE(in_list(regs, tiny->name));
+	/* more than the region holds: fails under "fail" */
+	EXPECT_EQ(0, test_dma_alloc("dcma-test.0", tiny->pages * PAGE * 2));
+	EXPECT_EQ(ENOMEM, errno);
+	/* and goes on to the page allocator under "fallback" */
+	b = test_dma_alloc("dcma-test.1", tiny->pages * PAGE * 2);
+	ASSERT_NE(0, b);
+	EXPECT_EQ(NULL, region_at(b));
+	c = test_dma_alloc("dcma-test.1", 8192);
+	ASSERT_NE(0, c);
+	EXPECT_EQ(tiny, region_at(c));
+	/* an unbound device: the normal path */
+	d = test_dma_alloc("dcma-test.2", 65536);
+	ASSERT_NE(0, d);
+	EXPECT_EQ(NULL, region_at(d));
+	EXPECT_FALSE(bound_regions("dcma-test.2", NULL, regs, sizeof(regs)));
+
+	EXPECT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", a));
+	EXPECT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.1", b));
+	EXPECT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.1", c));
+	EXPECT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.2", d));
+	EXPECT_EQ(0, owned_by(read_buffers(), "dcma-test.0", 0, NULL));
+	EXPECT_EQ(0, owned_by(read_buffers(), "dcma-test.1", 0, NULL));
+}
+
+/* dcma_alloc(): kinds pick the rule; an unknown kind or device fails. */
+TEST_F(dev, kinds)
+{
+	char regs[256], out[64];
+	unsigned long long phys;
+	struct buffer *b;
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "scratch", regs, sizeof(regs)) ||
+	    !strcmp(regs, ","))
+		SKIP(return, "dcma-test.0 has no \"scratch\" kind (dcma_map=)");
+
+	ASSERT_EQ(0, knob("dcma_alloc dcma-test.0 scratch 65536", out, sizeof(out)));
+	ASSERT_EQ(1, sscanf(out, "%llx", &phys));
+	owned_by(read_buffers(), "dcma-test.0", phys, &b);
+	ASSERT_NE(NULL, b);
+	EXPECT_STREQ("dcma-test.0/scratch", b->owner);
+	EXPECT_TRUE(in_list(regs, b->region->name));
+	EXPECT_EQ(0, knob_ref("put", phys));
+
+	EXPECT_EQ(-ENODEV, knob("dcma_alloc dcma-test.0 nosuch 4096", NULL, 0));
+	EXPECT_EQ(-ENODEV, knob("dcma_alloc dcma-test.2 - 4096", NULL, 0));
+	EXPECT_EQ(-EINVAL, knob("dcma_alloc dcma-test.0 - 0", NULL, 0));
+}
+
+/*
+ * Lifetime: a buffer held by dcma_get() outlives dma_free_coherent() and
+ * its device; the device is unbound while away and bound again when it
+ * comes back.
+ */
+TEST_F(dev, outlives_device)
+{
+	unsigned long long a;
+	struct buffer *b;
+	char regs[256];
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+
+	a = test_dma_alloc("dcma-test.0", 16384);
+	ASSERT_NE(0, a);
+	ASSERT_EQ(0, knob_ref("get", a));
+	ASSERT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", a));
+	owned_by(read_buffers(), "dcma-test.0", a, &b);
+	ASSERT_NE(NULL, b);
+	EXPECT_EQ(1, b->refs);
+
+	ASSERT_EQ(0, test_cmd("unplug %s", "dcma-test.0", 0));
+	EXPECT_FALSE(bound_regions("dcma-test.0", NULL, regs, sizeof(regs)));
+	owned_by(read_buffers(), "dcma-test.0", a, &b);
+	EXPECT_NE(NULL, b);
+	ASSERT_EQ(0, test_cmd("plug %s", "dcma-test.0", 0));
+	EXPECT_TRUE(bound_regions("dcma-test.0", NULL, regs, sizeof(regs)));
+
+	EXPECT_EQ(0, knob_ref("put", a));
+	owned_by(read_buffers(), "dcma-test.0", a, &b);
+	EXPECT_EQ(NULL, b);
+	EXPECT_EQ(-ENOENT, knob_ref("put", a));
+}
+
+/* A device whose mask no region meets falls back, and says so once. */
+TEST_F(dev, mask_beyond_regions)
+{
+	unsigned long long a;
+	const char *log;
+	char regs[256];
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.1", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.1 is not bound (dcma_map=)");
+
+	ASSERT_EQ(0, test_cmd("mask %s %llu", "dcma-test.1", 20));
+	for (int i = 0; i < 2; i++) {
+		a = test_dma_alloc("dcma-test.1", 4096);
+		if (a)
+			EXPECT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.1", a));
+	}
+	ASSERT_EQ(0, test_cmd("mask %s %llu", "dcma-test.1", 32));
+	log = klog();
+	EXPECT_EQ(1, count_in(log, "dcma-test.1: no dcma region of the DMA API's rule is within its DMA mask"));
+	EXPECT_EQ(0, owned_by(read_buffers(), "dcma-test.1", 0, NULL));
+}
+
+/*
+ * PCI hot removal and rescan of the edu device: a buffer held by
+ * dcma_get() outlives the driver's remove and the device; the device
+ * comes back bound, and its driver draws from its regions again.
+ */
+TEST_F(dev, pci_remove_rescan)
+{
+	const char *drv = "/sys/bus/pci/drivers/dcma_edu";
+	unsigned long long src = 0, size;
+	char path[300], line[128], regs[512], pci[64] = "";
+	struct dirent *de;
+	struct buffer *b;
+	DIR *dir;
+	FILE *f;
+	int fd;
+
+	dir = opendir(drv);
+	if (!dir)
+		SKIP(return, "no dcma_edu driver");
+	while ((de = readdir(dir)))
+		if (!strncmp(de->d_name, "0000:", 5))
+			snprintf(pci, sizeof(pci), "%s", de->d_name);
+	closedir(dir);
+	if (!pci[0] || access(KNOB, W_OK))
+		SKIP(return, "no edu device or no test knob");
+
+	snprintf(path, sizeof(path), "%s/%s/buffers", drv, pci);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+	ASSERT_EQ(2, sscanf(line, "src %llx %llu", &src, &size));
+	fclose(f);
+	ASSERT_EQ(0, knob_ref("get", src));
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", pci);
+	fd = open(path, O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(1, write(fd, "1", 1));
+	close(fd);
+	EXPECT_FALSE(bound_regions(pci, NULL, regs, sizeof(regs)));
+	EXPECT_EQ(1, owned_by(read_buffers(), pci, src, &b));
+	ASSERT_NE(NULL, b);
+	EXPECT_EQ(1, b->refs);
+	EXPECT_EQ(0, knob_ref("put", src));
+	EXPECT_EQ(0, owned_by(read_buffers(), pci, 0, NULL));
+
+	fd = open("/sys/bus/pci/rescan", O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(1, write(fd, "1", 1));
+	close(fd);
+	EXPECT_TRUE(bound_regions(pci, NULL, regs, sizeof(regs)));
+	EXPECT_EQ(2, owned_by(read_buffers(), pci, 0, NULL));
+	TH_LOG("%s back, bound to %s", pci, regs);
+}
+
+TEST_HARNESS_MAIN

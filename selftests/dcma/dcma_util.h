@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the dcma kselftests share: the debugfs files, the root-only test
+ * knob and the command line.
+ */
+#ifndef DCMA_UTIL_H
+#define DCMA_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DCMA_DIR	"/sys/kernel/debug/dcma"
+#define KNOB		DCMA_DIR "/test"
+#define MAX_REGIONS	16
+#define PAGE		4096UL
+
+struct region {
+	char name[32], alloc[8], mode[12];
+	unsigned long long base;
+	unsigned long pages, used, free, largest, buffers, holes, lent;
+};
+
+static inline int read_regions(struct region *r, int max)
+{
+	char line[256];
+	int n = 0;
+	FILE *f;
+
+	f = fopen(DCMA_DIR "/regions", "r");
+	if (!f)
+		return -errno;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%31s %llx %lu %7s %11s %lu %lu %lu %lu %lu %lu",
+			   r[n].name, &r[n].base, &r[n].pages, r[n].alloc,
+			   r[n].mode, &r[n].used, &r[n].free, &r[n].largest,
+			   &r[n].buffers, &r[n].holes, &r[n].lent) == 11)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static inline struct region *find_region(struct region *r, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(r[i].name, name))
+			return &r[i];
+	return NULL;
+}
+
+/* One command on the knob: 0 or -errno; the result line, if any, in @out. */
+static inline int knob(const char *cmd, char *out, size_t outlen)
+{
+	int fd, ret = 0;
+	ssize_t n;
+
+	fd = open(KNOB, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		ret = -errno;
+	if (!ret && out) {
+		n = read(fd, out, outlen - 1);
+		out[n > 0 ? n : 0] = '\0';
+	}
+	close(fd);
+	return ret;
+}
+
+static inline int knob_alloc(const char *region, unsigned long size,
+		      unsigned long align, unsigned long long *phys,
+		      unsigned long *bytes)
+{
+	char cmd[96], out[64];
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "alloc %s %lu %lu", region, size, align);
+	ret = knob(cmd, out, sizeof(out));
+	if (ret)
+		return ret;
+	if (sscanf(out, "%llx %lu", phys, bytes) != 2)
+		return -EPROTO;
+	return 0;
+}
+
+static inline int knob_ref(const char *verb, unsigned long long phys)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "%s 0x%llx", verb, phys);
+	return knob(cmd, NULL, 0);
+}
+
+static inline bool cmdline_has(const char *opt)
+{
+	char cmdline[4096], *p;
+	size_t len = strlen(opt);
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "r");
+	if (!f || !fgets(cmdline, sizeof(cmdline), f)) {
+		if (f)
+			fclose(f);
+		return false;
+	}
+	fclose(f);
+	for (p = cmdline; (p = strstr(p, opt)); p += len)
+		if ((p == cmdline || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\n' || !p[len]))
+			return true;
+	return false;
+}
+
+#endif /* DCMA_UTIL_H */
