@@ -31,7 +31,7 @@ result() {	# NAME OK? OUTPUT
 }
 
 cd "$top" || exit 1
-kfiles=$(find kernel include -name '*.[ch]' | sort)
+kfiles=$(find kernel include samples -name '*.[ch]' | sort)
 patches=$(ls scripts/patches/*.patch)
 
 for f in $kfiles; do
@@ -64,9 +64,11 @@ for f in $kfiles; do
 	result "kernel-doc $f" "$([ -z "$out" ]; echo $?)" "$out"
 done
 
-out=$(make -s -C "$tree" O="$obj" "$@" C=2 W=1 kernel/dma/dcma/ 2>&1 |
-      grep -E 'warning|error' | grep 'dma/dcma/')
-result "sparse and W=1 on kernel/dma/dcma" "$([ -z "$out" ]; echo $?)" "$out"
+for d in kernel/dma/dcma samples/dcma; do
+	out=$(make -s -C "$tree" O="$obj" "$@" C=2 W=1 "$d/" 2>&1 |
+	      grep -E 'warning|error' | grep "$d/")
+	result "sparse and W=1 on $d" "$([ -z "$out" ]; echo $?)" "$out"
+done
 
 out=$(cd "$tree/Documentation/devicetree/bindings" &&
       dt-doc-validate -u . reserved-memory/linux,dcma.yaml 2>&1)

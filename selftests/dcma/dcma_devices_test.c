@@ -128,6 +128,19 @@ static bool bound_regions(const char *dev, const char *kind, char *regs,
 	return bound;
 }
 
+static bool map_has(const char *needle)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(DCMA_DIR "/map", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, needle, strlen(needle));
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static bool in_list(const char *regs, const char *name)
 {
 	char needle[40];
@@ -357,7 +370,8 @@ TEST_F(dev, network)
 	dir = opendir("/sys/class/net");
 	ASSERT_NE(NULL, dir);
 	while ((de = readdir(dir))) {
-		char dev[64], path[300], cmd[300];
+		char dev[64], path[300], cmd[300], drv[64], regs[512], needle[100];
+		bool bound;
 
 		if (strncmp(de->d_name, "eth", 3))
 			continue;
@@ -369,10 +383,29 @@ TEST_F(dev, network)
 		EXPECT_EQ(0, system(cmd)) {
 			TH_LOG("%s: no DHCP lease", de->d_name);
 		}
-		check_ownership(_metadata, dev);
+		bound = check_ownership(_metadata, dev);
 		snprintf(cmd, sizeof(cmd), "ip link set %s down", de->d_name);
 		EXPECT_EQ(0, system(cmd));
 		checked++;
+		/* a driver: rule binds from the driver's bind to its unbind */
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver",
+			 de->d_name);
+		if (!bound || !link_name(path, drv, sizeof(drv)) ||
+		    !bound_regions(dev, NULL, regs, sizeof(regs)))
+			continue;
+		snprintf(needle, sizeof(needle), "rule driver:%s ", drv);
+		if (!map_has(needle))
+			continue;
+		snprintf(cmd, sizeof(cmd),
+			 "echo %s > /sys/bus/pci/drivers/%s/unbind", dev, drv);
+		ASSERT_EQ(0, system(cmd));
+		EXPECT_FALSE(bound_regions(dev, NULL, regs, sizeof(regs)));
+		snprintf(cmd, sizeof(cmd),
+			 "echo %s > /sys/bus/pci/drivers/%s/bind", dev, drv);
+		ASSERT_EQ(0, system(cmd));
+		EXPECT_TRUE(bound_regions(dev, NULL, regs, sizeof(regs)));
+		TH_LOG("%s: unbound with %s's unbind, bound again with its bind",
+		       dev, drv);
 	}
 	closedir(dir);
 	if (!checked)
@@ -450,7 +483,7 @@ TEST_F(dev, edu)
 			    r->base + r->pages * PAGE - 1 <= mask)
 				continue;
 			snprintf(needle, sizeof(needle),
-				 "%s: dcma region %s ends beyond the DMA mask",
+				 "%.63s: dcma region %.31s ends beyond the DMA mask",
 				 de->d_name, r->name);
 			EXPECT_EQ(1, count_in(log, needle)) {
 				TH_LOG("no single warning for %s", r->name);
@@ -493,20 +526,34 @@ TEST_F(dev, edu)
 		SKIP(return, "no edu device");
 }
 
-/* dma_alloc on a test device; its DMA address, or 0 with errno set. */
-static unsigned long long test_dma_alloc(const char *dev, unsigned long size)
+/*
+ * dma_alloc (or another @verb) on a test device: its DMA address, or 0
+ * with errno set.  The buffer must come zeroed.
+ */
+static unsigned long long test_dma_verb(const char *verb, const char *dev,
+					unsigned long size)
 {
 	unsigned long long dma;
+	unsigned long bytes;
 	char cmd[96], out[64];
-	int ret;
+	int ret, zeroed;
 
-	snprintf(cmd, sizeof(cmd), "dma_alloc %s %lu", dev, size);
+	snprintf(cmd, sizeof(cmd), "%s %s %lu", verb, dev, size);
 	ret = knob(cmd, out, sizeof(out));
-	if (ret || sscanf(out, "%llx", &dma) != 1) {
+	if (ret || sscanf(out, "%llx %lu %d", &dma, &bytes, &zeroed) != 3) {
 		errno = ret ? -ret : EPROTO;
 		return 0;
 	}
+	if (!zeroed) {
+		errno = EILSEQ;
+		return 0;
+	}
 	return dma;
+}
+
+static unsigned long long test_dma_alloc(const char *dev, unsigned long size)
+{
+	return test_dma_verb("dma_alloc", dev, size);
 }
 
 static int test_cmd(const char *fmt, const char *dev, unsigned long long arg)
@@ -550,6 +597,16 @@ TEST_F(dev, policies)
 	c = test_dma_alloc("dcma-test.1", 8192);
 	ASSERT_NE(0, c);
 	EXPECT_EQ(tiny, region_at(c));
+	/* dma_alloc_pages() draws from the region too */
+	d = test_dma_verb("dma_alloc_pages", "dcma-test.0", 16384);
+	ASSERT_NE(0, d);
+	EXPECT_EQ(tiny, region_at(d));
+	EXPECT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", d));
+	/* non-blocking requests never reach dcma */
+	d = test_dma_verb("dma_alloc_atomic", "dcma-test.0", 16384);
+	ASSERT_NE(0, d);
+	EXPECT_EQ(NULL, region_at(d));
+	EXPECT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", d));
 	/* an unbound device: the normal path */
 	d = test_dma_alloc("dcma-test.2", 65536);
 	ASSERT_NE(0, d);

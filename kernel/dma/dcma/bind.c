@@ -231,10 +231,8 @@ static int dcma_dt_rules(struct device *dev, struct dcma_rule **rules)
 
 		if (!out) {
 			out = kcalloc(n, sizeof(*out), GFP_KERNEL);
-			if (!out) {
-				dev_err(dev, "no memory to bind to its dcma regions\n");
+			if (!out)
 				return 0;
-			}
 		}
 		for (j = 0; j < nr; j++)
 			if (!strcmp(out[j].spec.kind, kind))
@@ -327,10 +325,8 @@ static void dcma_bind(struct device *dev, const struct device_driver *drv)
 	int i, nr_dt;
 
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
-	if (!b) {
-		dev_err(dev, "no memory to bind to its dcma regions\n");
+	if (!b)
 		return;
-	}
 	b->dev = dev;
 	for (i = 0; i < dcma_nr_rules; i++)
 		if (dcma_rule_matches(&dcma_rules[i], dev, drv))
@@ -349,7 +345,7 @@ static void dcma_bind(struct device *dev, const struct device_driver *drv)
 	if (old) {
 		hash_del_rcu(&old->node);
 		atomic_dec(&dcma_nr_bindings);
-		kfree_rcu(old, rcu);
+		call_rcu(&old->rcu, dcma_binding_free_rcu);
 		if (!b->nr_rules)
 			dev_info(dev, "no longer bound to dcma regions\n");
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests for dcma: the "dcma=" grammar and buffer reference counts.
+ * KUnit tests for dcma: the "dcma=" and "dcma_map=" grammars and buffer
+ * reference counts.
  */
 
 #include <kunit/test.h>
@@ -175,6 +176,134 @@ static struct kunit_case dcma_parse_test_cases[] = {
 static struct kunit_suite dcma_parse_test_suite = {
 	.name = "dcma_parse",
 	.test_cases = dcma_parse_test_cases,
+};
+
+struct dcma_map_case {
+	const char *input;
+	int ret;
+	/* valid cases */
+	enum dcma_match match;
+	const char *glob, *kind, *regions;	/* regions: "a,b" */
+	bool fallback;
+	/* invalid cases: a word the reason must contain */
+	const char *why;
+};
+
+static const struct dcma_map_case dcma_map_cases[] = {
+	{ "0000:00:04.0=nvm", 0, DCMA_MATCH_NAME, "0000:00:04.0", "", "nvm" },
+	{ "*.camera/preview=fb,cam", 0, DCMA_MATCH_NAME, "*.camera", "preview",
+	  "fb,cam" },
+	{ "driver:e1000e=net:fallback", 0, DCMA_MATCH_DRIVER, "e1000e", "",
+	  "net", true },
+	{ "pci:1B36:0010=nvm:fail", 0, DCMA_MATCH_PCI, "1b36:0010", "", "nvm" },
+	{ "pci:8086:*=a,b,c,d,e,f,g,h", 0, DCMA_MATCH_PCI, "8086:*", "",
+	  "a,b,c,d,e,f,g,h" },
+	{ "cam[0-9]/*=c", 0, DCMA_MATCH_NAME, "cam[0-9]", "*", "c" },
+	{ "[]x]=c", 0, DCMA_MATCH_NAME, "[]x]", "", "c" },
+	{ "a/[!b]?=c", 0, DCMA_MATCH_NAME, "a", "[!b]?", "c" },
+
+	{ "", -EINVAL, .why = "empty rule" },
+	{ "=cam", -EINVAL, .why = "empty device" },
+	{ "/k=cam", -EINVAL, .why = "empty device" },
+	{ "dev", -EINVAL, .why = "missing" },
+	{ "dev=", -EINVAL, .why = "empty region" },
+	{ "dev=a,", -EINVAL, .why = "empty region" },
+	{ "dev=a b", -EINVAL, .why = "bad character" },
+	{ "dev=a.b", -EINVAL, .why = "bad character" },
+	{ "de v=a", -EINVAL, .why = "device pattern" },
+	{ "cam[0-9=a", -EINVAL, .why = "brackets" },
+	{ "dev/=a", -EINVAL, .why = "kind" },
+	{ "dev/a.b=c", -EINVAL, .why = "kind" },
+	{ "dev/k/l=c", -EINVAL, .why = "kind" },
+	{ "pci:xyz=a", -EINVAL, .why = "PCI" },
+	{ "pci:=a", -EINVAL, .why = "empty device" },
+	{ "driver:=a", -EINVAL, .why = "empty device" },
+	{ "dev=a,a", -EINVAL, .why = "twice" },
+	{ "dev=a,b,c,d,e,f,g,h,i", -EINVAL, .why = "more than 8" },
+	{ "dev=a:maybe", -EINVAL, .why = "unknown policy" },
+	{ "dev=a:", -EINVAL, .why = "unknown policy" },
+	{ "dev=abcdefghijklmnopqrstuvwxyz012345", -EINVAL, .why = "longer" },
+	{ "0123456789012345678901234567890123456789012345678901234567890123=a",
+	  -EINVAL, .why = "device pattern" },
+};
+
+static void dcma_map_case_desc(const struct dcma_map_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->input);
+}
+
+KUNIT_ARRAY_PARAM(dcma_map, dcma_map_cases, dcma_map_case_desc);
+
+static void dcma_map_rule_test(struct kunit *test)
+{
+	const struct dcma_map_case *c = test->param_value;
+	struct dcma_rule_spec spec;
+	char regions[DCMA_RULE_REGIONS * DCMA_NAME_LEN] = "";
+	const char *why = NULL;
+	int ret, i;
+
+	ret = dcma_parse_rule(c->input, &spec, &why);
+	KUNIT_ASSERT_EQ_MSG(test, ret, c->ret, "input \"%s\" (reason: %s)",
+			    c->input, why ?: "none");
+	if (ret) {
+		KUNIT_ASSERT_NOT_NULL_MSG(test, why, "input \"%s\"", c->input);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, c->why),
+					  "input \"%s\": reason \"%s\" lacks \"%s\"",
+					  c->input, why, c->why);
+		return;
+	}
+	for (i = 0; i < spec.nr_regions; i++) {
+		if (i)
+			strlcat(regions, ",", sizeof(regions));
+		strlcat(regions, spec.regions[i], sizeof(regions));
+	}
+	KUNIT_EXPECT_EQ_MSG(test, spec.match, c->match, "input \"%s\"", c->input);
+	KUNIT_EXPECT_STREQ_MSG(test, spec.glob, c->glob, "input \"%s\"", c->input);
+	KUNIT_EXPECT_STREQ_MSG(test, spec.kind, c->kind, "input \"%s\"", c->input);
+	KUNIT_EXPECT_STREQ_MSG(test, regions, c->regions, "input \"%s\"",
+			       c->input);
+	KUNIT_EXPECT_EQ_MSG(test, spec.fallback, c->fallback, "input \"%s\"",
+			    c->input);
+}
+
+/* Malformed, duplicate, conflicting and surplus rules are skipped. */
+static void dcma_map_list_test(struct kunit *test)
+{
+	struct dcma_rule_spec specs[3];
+	struct dcma_errors e = {};
+	int n;
+
+	n = dcma_parse_map("a=r;b=;a=r;a=s;a/k=s;;driver:a=r;c=r", specs,
+			   ARRAY_SIZE(specs), dcma_record_error, &e);
+	KUNIT_ASSERT_EQ(test, n, 3);
+	KUNIT_EXPECT_STREQ(test, specs[0].glob, "a");
+	KUNIT_EXPECT_STREQ(test, specs[1].kind, "k");
+	KUNIT_EXPECT_EQ(test, specs[2].match, DCMA_MATCH_DRIVER);
+	/* b=, the duplicate a=r, the conflicting a=s, the empty rule, c=r */
+	KUNIT_EXPECT_EQ(test, e.count, 5);
+	KUNIT_EXPECT_STREQ(test, e.last_token, "c=r");
+	KUNIT_EXPECT_STREQ(test, e.last_reason, "too many rules");
+
+	e.count = 0;
+	n = dcma_parse_map("a=r;a=r:fallback", specs, ARRAY_SIZE(specs),
+			   dcma_record_error, &e);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, e.count, 1);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(e.last_reason, "conflicts"));
+	n = dcma_parse_map("", specs, ARRAY_SIZE(specs), dcma_record_error, &e);
+	KUNIT_EXPECT_EQ(test, n, 0);
+	KUNIT_EXPECT_STREQ(test, e.last_reason, "empty");
+}
+
+static struct kunit_case dcma_map_test_cases[] = {
+	KUNIT_CASE_PARAM(dcma_map_rule_test, dcma_map_gen_params),
+	KUNIT_CASE(dcma_map_list_test),
+	{}
+};
+
+static struct kunit_suite dcma_map_test_suite = {
+	.name = "dcma_map",
+	.test_cases = dcma_map_test_cases,
 };
 
 /* The first active region; the test boots declare some. */
@@ -375,7 +504,8 @@ static struct kunit_suite dcma_ref_test_suite = {
 	.test_cases = dcma_ref_test_cases,
 };
 
-kunit_test_suites(&dcma_parse_test_suite, &dcma_ref_test_suite);
+kunit_test_suites(&dcma_parse_test_suite, &dcma_map_test_suite,
+		  &dcma_ref_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for dcma");
 MODULE_LICENSE("GPL");

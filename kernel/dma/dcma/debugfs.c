@@ -153,7 +153,9 @@ DEFINE_SHOW_ATTRIBUTE(stats);
  *   drain                             flush per-cpu free page lists, so
  *                                     that freed pages count as free
  *   dma_alloc <dev> <size>            dma_alloc_coherent() on a test device;
- *                                     result: "<dma address> <bytes>"
+ *                                     result: "<dma address> <bytes> <zeroed>"
+ *   dma_alloc_atomic <dev> <size>     the same with GFP_ATOMIC
+ *   dma_alloc_pages <dev> <size>      dma_alloc_pages(); the same result
  *   dma_free <dev> <dma address>      dma_free_coherent() of such a buffer
  *   dcma_alloc <dev> <kind|-> <size>  dcma_alloc(); result: "<phys> <bytes>"
  *   mask <dev> <bits>                 set a test device's coherent DMA mask
@@ -221,6 +223,7 @@ static DEFINE_MUTEX(dcma_test_lock);
 static struct platform_device *dcma_test_devs[DCMA_TEST_DEVS];
 static struct dcma_test_buf {
 	struct platform_device *pdev;
+	struct page *page;	/* from dma_alloc_pages() */
 	void *cpu;
 	dma_addr_t dma;
 	size_t size;
@@ -246,6 +249,16 @@ static int dcma_test_dev(const char *name)
 	    id < 0 || id >= DCMA_TEST_DEVS)
 		return -ENODEV;
 	return id;
+}
+
+static void dcma_test_buf_free(struct dcma_test_buf *tb)
+{
+	if (tb->page)
+		dma_free_pages(&tb->pdev->dev, tb->size, tb->page, tb->dma,
+			       DMA_BIDIRECTIONAL);
+	else
+		dma_free_coherent(&tb->pdev->dev, tb->size, tb->cpu, tb->dma);
+	tb->pdev = NULL;
 }
 
 static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
@@ -296,8 +309,7 @@ static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 		}
 		if (i == DCMA_TEST_BUFS)
 			return -ENOENT;
-		dma_free_coherent(&pdev->dev, tb->size, tb->cpu, tb->dma);
-		tb->pdev = NULL;
+		dcma_test_buf_free(tb);
 		return 0;
 	}
 	/* dma_alloc */
@@ -306,14 +318,24 @@ static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 	if (i == DCMA_TEST_BUFS || !val || val > SZ_1G)
 		return i == DCMA_TEST_BUFS ? -ENOSPC : -EINVAL;
 	tb = &dcma_test_bufs[i];
-	tb->cpu = dma_alloc_coherent(&pdev->dev, val, &tb->dma,
-				     GFP_KERNEL | __GFP_NOWARN);
+	tb->page = NULL;
+	if (!strcmp(verb, "dma_alloc_pages")) {
+		tb->page = dma_alloc_pages(&pdev->dev, val, &tb->dma,
+					   DMA_BIDIRECTIONAL,
+					   GFP_KERNEL | __GFP_NOWARN);
+		tb->cpu = tb->page ? page_address(tb->page) : NULL;
+	} else {
+		tb->cpu = dma_alloc_coherent(&pdev->dev, val, &tb->dma,
+					     (strcmp(verb, "dma_alloc") ?
+					      GFP_ATOMIC : GFP_KERNEL) |
+					     __GFP_NOWARN);
+	}
 	if (!tb->cpu)
 		return -ENOMEM;
 	tb->pdev = pdev;
 	tb->size = val;
-	snprintf(st->result, sizeof(st->result), "%pad %zu\n", &tb->dma,
-		 tb->size);
+	snprintf(st->result, sizeof(st->result), "%pad %zu %d\n", &tb->dma,
+		 tb->size, !memchr_inv(tb->cpu, 0, tb->size));
 	return ret;
 }
 
@@ -335,15 +357,9 @@ static int dcma_test_device_cmd(struct dcma_test_state *st, char *verb,
 			goto out_unlock;
 		}
 		/* what a driver's remove would do */
-		for (i = 0; i < DCMA_TEST_BUFS; i++) {
-			struct dcma_test_buf *tb = &dcma_test_bufs[i];
-
-			if (tb->pdev != dcma_test_devs[id])
-				continue;
-			dma_free_coherent(&tb->pdev->dev, tb->size, tb->cpu,
-					  tb->dma);
-			tb->pdev = NULL;
-		}
+		for (i = 0; i < DCMA_TEST_BUFS; i++)
+			if (dcma_test_bufs[i].pdev == dcma_test_devs[id])
+				dcma_test_buf_free(&dcma_test_bufs[i]);
 		platform_device_unregister(dcma_test_devs[id]);
 		dcma_test_devs[id] = NULL;
 	} else {
@@ -386,6 +402,8 @@ static ssize_t dcma_test_write(struct file *file, const char __user *ubuf,
 		drain_all_pages(NULL);
 		ret = 0;
 	} else if (args && (!strcmp(verb, "dma_alloc") ||
+			    !strcmp(verb, "dma_alloc_atomic") ||
+			    !strcmp(verb, "dma_alloc_pages") ||
 			    !strcmp(verb, "dma_free") ||
 			    !strcmp(verb, "dcma_alloc") || !strcmp(verb, "mask") ||
 			    !strcmp(verb, "plug") || !strcmp(verb, "unplug"))) {

@@ -466,8 +466,9 @@ int dcma_parse_rule(const char *token, struct dcma_rule_spec *spec,
 			return -EINVAL;
 	}
 	if (*p != '=') {
-		*reason = *p ? "bad character in device pattern" :
-			  "missing '=<region>'";
+		*reason = !*p ? "missing '=<region>'" :
+			  spec->kind[0] ? "bad character in kind pattern" :
+			  "bad character in device pattern";
 		return -EINVAL;
 	}
 
