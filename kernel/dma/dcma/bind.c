@@ -54,6 +54,8 @@
 
 #include "dcma.h"
 
+#include <trace/events/dcma.h>
+
 /**
  * struct dcma_rule - a rule ready to match
  * @spec: as parsed; for a device-tree rule only @spec.kind is used
@@ -313,6 +315,7 @@ static void dcma_binding_report(const struct dcma_binding *b)
 					 j ? "," : "", rule->regions[j]->name);
 	}
 	dev_info(b->dev, "bound to dcma regions: %s\n", line);
+	trace_dcma_bind(dev_name(b->dev), line);
 }
 
 /*
@@ -346,8 +349,10 @@ static void dcma_bind(struct device *dev, const struct device_driver *drv)
 		hash_del_rcu(&old->node);
 		atomic_dec(&dcma_nr_bindings);
 		call_rcu(&old->rcu, dcma_binding_free_rcu);
-		if (!b->nr_rules)
+		if (!b->nr_rules) {
 			dev_info(dev, "no longer bound to dcma regions\n");
+			trace_dcma_bind(dev_name(dev), "");
+		}
 	}
 	if (b->nr_rules) {
 		hash_add_rcu(dcma_bindings, &b->node, (unsigned long)dev);
@@ -366,6 +371,7 @@ static void dcma_unbind(struct device *dev)
 	mutex_lock(&dcma_bind_lock);
 	b = dcma_binding_lookup(dev);
 	if (b) {
+		trace_dcma_bind(dev_name(dev), "");
 		hash_del_rcu(&b->node);
 		atomic_dec(&dcma_nr_bindings);
 		call_rcu(&b->rcu, dcma_binding_free_rcu);

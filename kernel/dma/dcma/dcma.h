@@ -18,6 +18,10 @@
 
 /* How many candidate ranges one allocation tries before giving up. */
 #define DCMA_CLAIM_TRIES	8
+/* Allocation latency buckets: up to 10us, 100us, 1ms, 10ms, 100ms, 1s, more */
+#define DCMA_LATENCY_BUCKETS	7
+extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
+
 /* Longest owner ("<device>/<kind>") kept with a buffer, for debugfs. */
 #define DCMA_OWNER_LEN		48
 
@@ -32,6 +36,10 @@
  * @pages_allocated: pages handed out, over the region's life
  * @pages_failed: pages asked for by failed allocations
  * @pages_released: pages given back by last puts
+ * @pages_migrated: pages of claimed ranges that were in use by someone
+ *	else when claimed, so alloc_contig_range() migrated them away
+ * @latency: successful allocations by time taken, in the buckets of
+ *	dcma_latency_bounds_us[] (the last one is everything slower)
  */
 struct dcma_stats {
 	atomic_long_t allocs;
@@ -43,6 +51,8 @@ struct dcma_stats {
 	atomic_long_t pages_allocated;
 	atomic_long_t pages_failed;
 	atomic_long_t pages_released;
+	atomic_long_t pages_migrated;
+	atomic_long_t latency[DCMA_LATENCY_BUCKETS];
 };
 
 /**

@@ -14,6 +14,8 @@
 
 #include "dcma.h"
 
+#include <trace/events/dcma.h>
+
 struct dcma_parse_case {
 	const char *input;
 	int ret;
@@ -462,8 +464,40 @@ static void dcma_claim_busy_test(struct kunit *test)
  * With every pageblock busy the allocation fails after a bounded number
  * of candidates, and every candidate range is given back.
  */
+/* What the tracepoints said about one region during a test */
+struct dcma_trace_seen {
+	const char *region;
+	atomic_t retries;
+	atomic_t fails;
+	int last_err;
+};
+
+static void dcma_seen_retry(void *data, const char *region, unsigned long pfn,
+			    unsigned long nr_pages, int err)
+{
+	struct dcma_trace_seen *seen = data;
+
+	if (!strcmp(region, seen->region))
+		atomic_inc(&seen->retries);
+}
+
+static void dcma_seen_finish(void *data, const char *region,
+			     const char *owner, unsigned long pfn,
+			     unsigned long nr_pages, int err, int retries,
+			     u64 ns)
+{
+	struct dcma_trace_seen *seen = data;
+
+	if (strcmp(region, seen->region) || !err)
+		return;
+	atomic_inc(&seen->fails);
+	WRITE_ONCE(seen->last_err, err);
+}
+
 static void dcma_claim_all_busy_test(struct kunit *test)
 {
+	struct dcma_trace_seen seen = {};
+	bool traced;
 	struct dcma_region *r = dcma_test_reusable(test);
 	unsigned long base = r->base_pfn, end = r->base_pfn + r->nr_pages;
 	long busy = atomic_long_read(&r->stats.fails_busy);
@@ -472,6 +506,10 @@ static void dcma_claim_all_busy_test(struct kunit *test)
 	struct dcma_alloc_info info;
 	struct dcma_buffer *buf;
 
+	seen.region = r->name;
+	traced = !register_trace_dcma_migrate_retry(dcma_seen_retry, &seen) &&
+		 !register_trace_dcma_alloc_finish(dcma_seen_finish, &seen);
+
 	KUNIT_ASSERT_EQ(test, alloc_contig_range(base, end, MIGRATE_CMA,
 						 GFP_KERNEL), 0);
 	buf = dcma_region_alloc(r, PAGE_SIZE, 0, GFP_KERNEL | __GFP_NOWARN);
@@ -479,6 +517,20 @@ static void dcma_claim_all_busy_test(struct kunit *test)
 	if (!IS_ERR(buf))
 		dcma_put(dcma_buffer_phys(buf));
 	free_contig_range(base, end - base);
+
+	unregister_trace_dcma_migrate_retry(dcma_seen_retry, &seen);
+	unregister_trace_dcma_alloc_finish(dcma_seen_finish, &seen);
+	tracepoint_synchronize_unregister();
+	if (traced) {
+		/* every busy candidate and the failure, as the counters say */
+		KUNIT_EXPECT_EQ(test, atomic_read(&seen.retries),
+				min_t(int, DCMA_CLAIM_TRIES,
+				      r->nr_pages / pageblock_nr_pages));
+		KUNIT_EXPECT_EQ(test, atomic_read(&seen.fails), 1);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(seen.last_err), -ENOMEM);
+	} else {
+		kunit_info(test, "no tracepoints (CONFIG_TRACEPOINTS=n)");
+	}
 
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.fails_busy), busy + 1);
 	/* one candidate per pageblock at most, DCMA_CLAIM_TRIES at most */

@@ -7,7 +7,8 @@
  *   map              the dcma_map= rules and every bound device
  *   <region>/
  *     buffers        every live buffer (root only)
- *     stats          allocation counters
+ *     occupancy      a text map of the region
+ *     stats          allocation counters and a latency histogram
  *   test             (CONFIG_DCMA_DEBUG, root only) drive the region API
  *
  * See Documentation/admin-guide/mm/dcma.rst for the format of each file.
@@ -15,10 +16,12 @@
 
 #define pr_fmt(fmt) "dcma: " fmt
 
+#include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/platform_device.h>
 #include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/kstrtox.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -65,12 +68,12 @@ static unsigned long dcma_region_lent(struct dcma_region *r,
 static int regions_show(struct seq_file *m, void *v)
 {
 	struct dcma_alloc_info info;
-	unsigned long flags, nr_buffers, used;
+	unsigned long flags, nr_buffers, used, frag;
 	int i;
 
-	seq_printf(m, "%-16s %-18s %10s %-5s %-9s %10s %10s %10s %8s %6s %10s\n",
+	seq_printf(m, "%-16s %-18s %10s %-5s %-9s %10s %10s %10s %8s %6s %10s %5s\n",
 		   "# name", "base", "pages", "alloc", "mode", "used", "free",
-		   "largest", "buffers", "holes", "lent");
+		   "largest", "buffers", "holes", "lent", "frag%");
 	for (i = 0; i < dcma_region_count; i++) {
 		struct dcma_region *r = &dcma_regions[i];
 		phys_addr_t base = PFN_PHYS(r->base_pfn);
@@ -80,12 +83,15 @@ static int regions_show(struct seq_file *m, void *v)
 		nr_buffers = r->nr_buffers;
 		spin_unlock_irqrestore(&r->lock, flags);
 		used = r->active ? r->nr_pages - info.free_pages : 0;
-		seq_printf(m, "%-16s %pa %10lu %-5s %-9s %10lu %10lu %10lu %8lu %6lu %10lu\n",
+		/* how much of the free space no single request can use */
+		frag = info.free_pages ? 100 - div64_ul(100ULL * info.largest_free,
+							 info.free_pages) : 0;
+		seq_printf(m, "%-16s %pa %10lu %-5s %-9s %10lu %10lu %10lu %8lu %6lu %10lu %5lu\n",
 			   r->name, &base, r->nr_pages, r->ops->name,
 			   !r->active ? "inactive" :
 			   r->reusable ? "reusable" : "exclusive",
 			   used, info.free_pages, info.largest_free, nr_buffers,
-			   info.free_holes, dcma_region_lent(r, used));
+			   info.free_holes, dcma_region_lent(r, used), frag);
 	}
 	return 0;
 }
@@ -104,17 +110,22 @@ static int buffers_show(struct seq_file *m, void *v)
 	struct dcma_buffer *b;
 	unsigned long flags;
 	struct rb_node *n;
+	const char *kind;
 	phys_addr_t phys;
 
-	seq_printf(m, "%-18s %10s %8s %10s %s\n", "# phys", "pages", "refs",
-		   "age_ms", "owner");
+	seq_printf(m, "%-18s %10s %8s %10s %-24s %s\n", "# phys", "pages",
+		   "refs", "age_ms", "owner", "kind");
 	spin_lock_irqsave(&r->lock, flags);
 	for (n = rb_first(&r->buffers); n; n = rb_next(n)) {
 		b = rb_entry(n, struct dcma_buffer, node);
 		phys = PFN_PHYS(b->pfn);
-		seq_printf(m, "%pa %10lu %8u %10u %s\n", &phys, b->nr_pages,
-			   refcount_read(&b->ref),
-			   jiffies_to_msecs(jiffies - b->allocated), b->owner);
+		/* "<device>/<kind>": device names have no '/' */
+		kind = strchr(b->owner, '/');
+		seq_printf(m, "%pa %10lu %8u %10u %-24.*s %s\n", &phys,
+			   b->nr_pages, refcount_read(&b->ref),
+			   jiffies_to_msecs(jiffies - b->allocated),
+			   kind ? (int)(kind - b->owner) : (int)strlen(b->owner),
+			   b->owner, kind ? kind + 1 : "-");
 	}
 	spin_unlock_irqrestore(&r->lock, flags);
 	return 0;
@@ -125,6 +136,7 @@ static int stats_show(struct seq_file *m, void *v)
 {
 	struct dcma_region *r = m->private;
 	struct dcma_stats *s = &r->stats;
+	int i;
 
 	seq_printf(m, "allocs %ld\n", atomic_long_read(&s->allocs));
 	seq_printf(m, "frees %ld\n", atomic_long_read(&s->frees));
@@ -138,9 +150,84 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "fails_busy %ld\n", atomic_long_read(&s->fails_busy));
 	seq_printf(m, "fails_nomem %ld\n", atomic_long_read(&s->fails_nomem));
 	seq_printf(m, "retries %ld\n", atomic_long_read(&s->retries));
+	seq_printf(m, "pages_migrated %ld\n",
+		   atomic_long_read(&s->pages_migrated));
+	for (i = 0; i < DCMA_LATENCY_BUCKETS - 1; i++)
+		seq_printf(m, "latency_us_le_%u %ld\n", dcma_latency_bounds_us[i],
+			   atomic_long_read(&s->latency[i]));
+	seq_printf(m, "latency_us_gt_%u %ld\n", dcma_latency_bounds_us[i - 1],
+		   atomic_long_read(&s->latency[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
+
+#define DCMA_MAP_COLS		64
+#define DCMA_MAP_CHARS		1024
+
+/*
+ * One character per run of pages, at most DCMA_MAP_CHARS, DCMA_MAP_COLS
+ * per line: '#' every page in buffers, '+' some, 'o' none but some lent
+ * (in use by movable pages; reusable regions), '.' all free and unused.
+ * The lent pages are read without locks.
+ */
+static int occupancy_show(struct seq_file *m, void *v)
+{
+	struct dcma_region *r = m->private;
+	unsigned long per, chunks, c, pfn, end, flags, order, in, lent;
+	unsigned long *held;
+	struct dcma_buffer *b;
+	struct rb_node *n;
+	struct page *page;
+
+	per = DIV_ROUND_UP(r->nr_pages, DCMA_MAP_CHARS);
+	chunks = DIV_ROUND_UP(r->nr_pages, per);
+	held = bitmap_zalloc(r->nr_pages * 2, GFP_KERNEL);
+	if (!held)
+		return -ENOMEM;
+
+	/* bits [0, nr_pages): in a buffer; [nr_pages, 2 * nr_pages): free */
+	spin_lock_irqsave(&r->lock, flags);
+	for (n = rb_first(&r->buffers); n; n = rb_next(n)) {
+		b = rb_entry(n, struct dcma_buffer, node);
+		bitmap_set(held, b->pfn - r->base_pfn, b->nr_pages);
+	}
+	spin_unlock_irqrestore(&r->lock, flags);
+	for (pfn = r->base_pfn, end = pfn + r->nr_pages; pfn < end;) {
+		page = pfn_to_page(pfn);
+		order = 0;
+		if (PageBuddy(page))
+			order = min_t(unsigned long, READ_ONCE(page_private(page)),
+				      MAX_ORDER - 1);
+		if (PageBuddy(page) || !r->reusable)
+			bitmap_set(held, r->nr_pages + pfn - r->base_pfn,
+				   min(1UL << order, end - pfn));
+		pfn += 1UL << order;
+		cond_resched();
+	}
+
+	seq_printf(m, "# %lu pages, %lu per character: '#' in buffers, '+' partly, 'o' lent, '.' free\n",
+		   r->nr_pages, per);
+	for (c = 0; c < chunks; c++) {
+		unsigned long first = c * per, len = min(per, r->nr_pages - first);
+		unsigned long i;
+
+		in = 0;
+		lent = 0;
+		for (i = first; i < first + len; i++) {
+			if (test_bit(i, held))
+				in++;
+			else if (!test_bit(r->nr_pages + i, held))
+				lent++;
+		}
+		if (c % DCMA_MAP_COLS == 0)
+			seq_printf(m, "%s%08lx ", c ? "\n" : "", first);
+		seq_putc(m, in == len ? '#' : in ? '+' : lent ? 'o' : '.');
+	}
+	seq_putc(m, '\n');
+	bitmap_free(held);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(occupancy);
 
 #ifdef CONFIG_DCMA_DEBUG
 /*
@@ -479,6 +566,7 @@ static int __init dcma_debugfs_init(void)
 		dir = debugfs_create_dir(r->name, dcma_debugfs_root);
 		debugfs_create_file("buffers", 0400, dir, r, &buffers_fops);
 		debugfs_create_file("stats", 0444, dir, r, &stats_fops);
+		debugfs_create_file("occupancy", 0444, dir, r, &occupancy_fops);
 	}
 	dcma_debugfs_add_test();
 	return 0;

@@ -37,12 +37,20 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "dcma.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/dcma.h>
+
+const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1] = {
+	10, 100, 1000, 10000, 100000, 1000000,
+};
 
 struct dcma_region dcma_regions[DCMA_MAX_REGIONS];
 int dcma_region_count;
@@ -389,9 +397,31 @@ static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
  * the busy candidates are given back at the end.  Returns 0 and the first
  * pfn, or -errno.
  */
-static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
-			    unsigned long align, gfp_t gfp, unsigned long *pfn)
+/* Pages of a free range in use by someone else right now (racy). */
+static unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr)
 {
+	unsigned long end = pfn + nr, used = 0, order;
+	struct page *page;
+
+	while (pfn < end) {
+		page = pfn_to_page(pfn);
+		if (PageBuddy(page)) {
+			order = min_t(unsigned long, READ_ONCE(page_private(page)),
+				      MAX_ORDER - 1);
+			pfn += 1UL << order;
+		} else {
+			used++;
+			pfn++;
+		}
+	}
+	return used;
+}
+
+static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
+			    unsigned long align, gfp_t gfp, unsigned long *pfn,
+			    int *retries)
+{
+	unsigned long in_use;
 	gfp_t node_gfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_NOWAIT;
 	unsigned long busy[DCMA_CLAIM_TRIES];
 	int nr_busy = 0, ret, i;
@@ -423,10 +453,14 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 		if (!r->reusable)
 			break;
 
+		in_use = dcma_range_in_use(*pfn, nr);
 		ret = alloc_contig_range(*pfn, *pfn + nr, MIGRATE_CMA,
 					 GFP_KERNEL | (gfp & __GFP_NOWARN));
-		if (!ret)
+		if (!ret) {
+			atomic_long_add(in_use, &r->stats.pages_migrated);
 			break;
+		}
+		trace_dcma_migrate_retry(r->name, *pfn, nr, ret);
 		busy[nr_busy++] = *pfn;
 		atomic_long_inc(&r->stats.retries);
 		if (ret != -EBUSY || nr_busy == DCMA_CLAIM_TRIES) {
@@ -440,6 +474,7 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 	for (i = 0; i < nr_busy; i++)
 		dcma_range_free(r, busy[i], nr);
 	kfree(node);
+	*retries = nr_busy;
 	return ret;
 }
 
@@ -459,6 +494,20 @@ static void dcma_buffer_insert(struct dcma_region *r, struct dcma_buffer *buf)
 	r->nr_buffers++;
 }
 
+static void dcma_account_latency(struct dcma_region *r, u64 ns,
+				 unsigned long pfn, unsigned long nr,
+				 const char *owner, int retries)
+{
+	u64 us = div_u64(ns, NSEC_PER_USEC);
+	int i;
+
+	for (i = 0; i < DCMA_LATENCY_BUCKETS - 1; i++)
+		if (us <= dcma_latency_bounds_us[i])
+			break;
+	atomic_long_inc(&r->stats.latency[i]);
+	trace_dcma_alloc_finish(r->name, owner, pfn, nr, 0, retries, ns);
+}
+
 /*
  * dcma_region_alloc() for a device: @owner ("<device>" or "<device>/<kind>")
  * names the buffer in debugfs.  Context and return as dcma_region_alloc().
@@ -469,9 +518,10 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages, flags;
 	gfp_t buf_gfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_NOWAIT;
+	unsigned long pfn = 0;
 	struct dcma_buffer *buf;
-	unsigned long pfn;
-	int ret;
+	int ret, retries = 0;
+	u64 start;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (!region || !region->active)
@@ -481,17 +531,21 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 	if (region->reusable && !gfpflags_allow_blocking(gfp))
 		return ERR_PTR(-EAGAIN);
 	align_pages = max_t(size_t, align, PAGE_SIZE) >> PAGE_SHIFT;
+	owner = owner ?: "-";
+	trace_dcma_alloc_start(region->name, owner, nr, align_pages);
+	start = ktime_get_ns();
 
 	buf = kzalloc(sizeof(*buf), buf_gfp);
 	if (!buf) {
 		atomic_long_inc(&region->stats.fails_nomem);
-		return ERR_PTR(-ENOMEM);
+		ret = -ENOMEM;
+		goto out_fail;
 	}
-	ret = dcma_range_alloc(region, nr, align_pages, gfp, &pfn);
+	ret = dcma_range_alloc(region, nr, align_pages, gfp, &pfn, &retries);
 	if (ret) {
-		atomic_long_add(nr, &region->stats.pages_failed);
 		kfree(buf);
-		return ERR_PTR(ret == -EBUSY ? -ENOMEM : ret);
+		ret = ret == -EBUSY ? -ENOMEM : ret;
+		goto out_fail;
 	}
 
 	if (gfp & __GFP_ZERO)
@@ -501,7 +555,7 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 	buf->pfn = pfn;
 	buf->nr_pages = nr;
 	buf->allocated = jiffies;
-	strscpy(buf->owner, owner ?: "-", sizeof(buf->owner));
+	strscpy(buf->owner, owner, sizeof(buf->owner));
 	refcount_set(&buf->ref, 1);
 	spin_lock_irqsave(&region->lock, flags);
 	dcma_buffer_insert(region, buf);
@@ -509,7 +563,15 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 
 	atomic_long_inc(&region->stats.allocs);
 	atomic_long_add(nr, &region->stats.pages_allocated);
+	dcma_account_latency(region, ktime_get_ns() - start, pfn, nr, owner,
+			     retries);
 	return buf;
+
+out_fail:
+	atomic_long_add(nr, &region->stats.pages_failed);
+	trace_dcma_alloc_finish(region->name, owner, 0, nr, ret, retries,
+				ktime_get_ns() - start);
+	return ERR_PTR(ret);
 }
 
 /**
@@ -626,10 +688,16 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get)
 		buf = dcma_buffer_lookup(r, PHYS_PFN(phys));
 		if (buf && get) {
 			refcount_inc(&buf->ref);
+			trace_dcma_get(r->name, buf->pfn, buf->nr_pages,
+				       refcount_read(&buf->ref));
 		} else if (buf && refcount_dec_and_test(&buf->ref)) {
 			rb_erase(&buf->node, &r->buffers);
 			r->nr_buffers--;
 			last = buf;
+			trace_dcma_put(r->name, buf->pfn, buf->nr_pages, 0);
+		} else if (buf) {
+			trace_dcma_put(r->name, buf->pfn, buf->nr_pages,
+				       refcount_read(&buf->ref));
 		}
 		spin_unlock_irqrestore(&r->lock, flags);
 	}
@@ -684,6 +752,7 @@ int dcma_put(phys_addr_t phys)
 	dcma_range_free(r, buf->pfn, buf->nr_pages);
 	atomic_long_inc(&r->stats.frees);
 	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
+	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
 	kfree(buf);
 	return 0;
 }

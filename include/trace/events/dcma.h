@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dcma tracepoints: allocations (start, finish with error and retries),
+ * migration retries, releases, references taken and dropped, bindings.
+ * Enable them under /sys/kernel/tracing/events/dcma/.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM dcma
+
+#if !defined(_TRACE_DCMA_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_DCMA_H
+
+#include <linux/tracepoint.h>
+#include <linux/types.h>
+
+TRACE_EVENT(dcma_alloc_start,
+
+	TP_PROTO(const char *region, const char *owner, unsigned long nr_pages,
+		 unsigned long align),
+
+	TP_ARGS(region, owner, nr_pages, align),
+
+	TP_STRUCT__entry(
+		__string(region, region)
+		__string(owner, owner)
+		__field(unsigned long, nr_pages)
+		__field(unsigned long, align)
+	),
+
+	TP_fast_assign(
+		__assign_str(region, region);
+		__assign_str(owner, owner);
+		__entry->nr_pages = nr_pages;
+		__entry->align = align;
+	),
+
+	TP_printk("region=%s owner=%s pages=%lu align=%lu",
+		  __get_str(region), __get_str(owner), __entry->nr_pages,
+		  __entry->align)
+);
+
+TRACE_EVENT(dcma_alloc_finish,
+
+	TP_PROTO(const char *region, const char *owner, unsigned long pfn,
+		 unsigned long nr_pages, int err, int retries, u64 ns),
+
+	TP_ARGS(region, owner, pfn, nr_pages, err, retries, ns),
+
+	TP_STRUCT__entry(
+		__string(region, region)
+		__string(owner, owner)
+		__field(unsigned long, pfn)
+		__field(unsigned long, nr_pages)
+		__field(int, err)
+		__field(int, retries)
+		__field(u64, ns)
+	),
+
+	TP_fast_assign(
+		__assign_str(region, region);
+		__assign_str(owner, owner);
+		__entry->pfn = pfn;
+		__entry->nr_pages = nr_pages;
+		__entry->err = err;
+		__entry->retries = retries;
+		__entry->ns = ns;
+	),
+
+	TP_printk("region=%s owner=%s pfn=%#lx pages=%lu err=%d retries=%d ns=%llu",
+		  __get_str(region), __get_str(owner), __entry->pfn,
+		  __entry->nr_pages, __entry->err, __entry->retries,
+		  __entry->ns)
+);
+
+TRACE_EVENT(dcma_migrate_retry,
+
+	TP_PROTO(const char *region, unsigned long pfn, unsigned long nr_pages,
+		 int err),
+
+	TP_ARGS(region, pfn, nr_pages, err),
+
+	TP_STRUCT__entry(
+		__string(region, region)
+		__field(unsigned long, pfn)
+		__field(unsigned long, nr_pages)
+		__field(int, err)
+	),
+
+	TP_fast_assign(
+		__assign_str(region, region);
+		__entry->pfn = pfn;
+		__entry->nr_pages = nr_pages;
+		__entry->err = err;
+	),
+
+	TP_printk("region=%s pfn=%#lx pages=%lu err=%d", __get_str(region),
+		  __entry->pfn, __entry->nr_pages, __entry->err)
+);
+
+DECLARE_EVENT_CLASS(dcma_buffer,
+
+	TP_PROTO(const char *region, unsigned long pfn, unsigned long nr_pages,
+		 unsigned int refs),
+
+	TP_ARGS(region, pfn, nr_pages, refs),
+
+	TP_STRUCT__entry(
+		__string(region, region)
+		__field(unsigned long, pfn)
+		__field(unsigned long, nr_pages)
+		__field(unsigned int, refs)
+	),
+
+	TP_fast_assign(
+		__assign_str(region, region);
+		__entry->pfn = pfn;
+		__entry->nr_pages = nr_pages;
+		__entry->refs = refs;
+	),
+
+	TP_printk("region=%s pfn=%#lx pages=%lu refs=%u", __get_str(region),
+		  __entry->pfn, __entry->nr_pages, __entry->refs)
+);
+
+/* a reference taken; @refs is the count after it */
+DEFINE_EVENT(dcma_buffer, dcma_get,
+	TP_PROTO(const char *region, unsigned long pfn, unsigned long nr_pages,
+		 unsigned int refs),
+	TP_ARGS(region, pfn, nr_pages, refs)
+);
+
+/* a reference dropped; @refs is the count after it */
+DEFINE_EVENT(dcma_buffer, dcma_put,
+	TP_PROTO(const char *region, unsigned long pfn, unsigned long nr_pages,
+		 unsigned int refs),
+	TP_ARGS(region, pfn, nr_pages, refs)
+);
+
+/* the last reference went: the range is back in its region */
+DEFINE_EVENT(dcma_buffer, dcma_release,
+	TP_PROTO(const char *region, unsigned long pfn, unsigned long nr_pages,
+		 unsigned int refs),
+	TP_ARGS(region, pfn, nr_pages, refs)
+);
+
+TRACE_EVENT(dcma_bind,
+
+	TP_PROTO(const char *dev, const char *rules),
+
+	TP_ARGS(dev, rules),
+
+	TP_STRUCT__entry(
+		__string(dev, dev)
+		__string(rules, rules)
+	),
+
+	TP_fast_assign(
+		__assign_str(dev, dev);
+		__assign_str(rules, rules);
+	),
+
+	TP_printk("dev=%s rules=%s", __get_str(dev), __get_str(rules))
+);
+
+#endif /* _TRACE_DCMA_H */
+
+/* This part must be outside protection */
+#include <trace/define_trace.h>
