@@ -63,7 +63,7 @@ MAP_BAD := bad[x=cam;nosuch=zz;pci:xyz=cam;dcma-test.2/k=tiny:maybe
 # and conflicting rules.
 CMDLINE_arm64 := dcma=cam=32M;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;bad=4MX;nope=4M:buddy;out=4M@0x10000000;ovl=4M@0x54000000;mis=4M@0x40100000 \
 	dcma_map=0000:00:04.0=nvm;driver:dcma_edu=cam;driver:e1000e=net;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;0000:00:04.0=cam;0000:00:04.0=nvm;$(MAP_BAD) \
-	dcma_edu.dma_bits=40
+	dcma_edu.dma_bits=40 dcma.ksft=dcma
 
 KARCH_x86_64 := x86_64
 CROSS_x86_64 :=
@@ -71,12 +71,19 @@ IMAGE_x86_64 := arch/x86/boot/bzImage
 BUSYBOX_x86_64 := /bin/busybox
 DTSI_x86_64 :=
 CMDLINE_x86_64 := cma=32M dcma=cam=32M;ffr=16M:ff;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;edu=16M@0x8000000;bad=4MX;cam=8M;nope=4M:buddy;out=4M@0x100000000;ovl=4M@0x1000000 \
-	dcma_map=pci:1b36:0010=nvm;driver:e1000e=net;pci:1234:11e8=cam,edu;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;pci:1b36:0010=cam;pci:1b36:0010=nvm;$(MAP_BAD)
+	dcma_map=pci:1b36:0010=nvm;driver:e1000e=net;pci:1234:11e8=cam,edu;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;pci:1b36:0010=cam;pci:1b36:0010=nvm;$(MAP_BAD) \
+	dcma.ksft=dcma
 
 # A second arm64 boot where dcma takes mainline's shared-dma-pool nodes
 DTSI_arm64-takeover := $(DTSI_arm64)
 CMDLINE_arm64-takeover := $(CMDLINE_arm64) dcma.shared_dma_pool=1
-BOOTS := $(ARCHES) $(if $(filter arm64,$(ARCHES)),arm64-takeover)
+# A boot per arch for the kernel's own dma-buf heap selftest, which fills
+# every heap with 32 MiB: only regions that big, and only that test
+CMDLINE_HEAPS := dcma=heap-bf=40M;heap-ff=40M:ff;heap-carve=40M,exclusive dcma.ksft=dmabuf-heaps
+CMDLINE_arm64-heaps := $(CMDLINE_HEAPS)
+CMDLINE_x86_64-heaps := $(CMDLINE_HEAPS)
+BOOTS := $(ARCHES) $(if $(filter arm64,$(ARCHES)),arm64-takeover) \
+	 $(addsuffix -heaps,$(ARCHES))
 ARCH_OF = $(word 1,$(subst -, ,$(1)))
 
 # $(call FRAGMENTS,arch,variant)
@@ -122,14 +129,22 @@ kernel-%: tree $(call OBJ,%)/.config
 	@+$(call KMAKE,$*) -j$(JOBS) $(notdir $(IMAGE_$*)) || \
 		{ echo "make: the $* kernel does not build; see the errors above" >&2; exit 1; }
 
-# kselftests, built statically against the tree and installed for the guest
+# kselftests (dcma's and the kernel's dma-buf heap test), built statically
+# against the tree and installed for the guest
 ksft-%: tree
 	@echo "  KSFT    $*"
 	@rm -rf $(call OBJ,$*)/kselftest
-	@+$(MAKE) -s -C $(TREE)/tools/testing/selftests TARGETS=dcma \
+	@# the tests see the uapi headers of the kernel they test
+	@+$(call KMAKE,$*) headers
+	@+$(MAKE) -s -C $(TREE)/tools/testing/selftests TARGETS="dcma dmabuf-heaps" \
 		ARCH=$(KARCH_$*) CROSS_COMPILE=$(CROSS_$*) CC=$(CROSS_$*)gcc \
+		KHDR_INCLUDES="-isystem $(call OBJ,$*)/usr/include" \
 		LDFLAGS=-static O=$(call OBJ,$*)/kselftest-build \
 		INSTALL_PATH=$(call OBJ,$*)/kselftest install >/dev/null
+	@for c in dcma dmabuf-heaps; do \
+		grep -q "^$$c:" $(call OBJ,$*)/kselftest/kselftest-list.txt || { \
+		echo "make: the $$c kselftests do not build for $*" >&2; exit 1; }; \
+	done
 
 initramfs-%: kernel-% ksft-%
 	@echo "  INITRD  $*"
