@@ -48,7 +48,9 @@ for p in $patches; do
 done
 
 for f in $kfiles; do
-	out=$("$tree/scripts/kernel-doc" -none "$f" 2>&1)
+	# -v also warns about missing Return: sections; its "info:" lines are
+	# progress, not findings
+	out=$("$tree/scripts/kernel-doc" -none -v "$f" 2>&1 | grep -v ': info: ')
 	# every kernel-doc'd function needs Context:, and Return: unless void
 	missing=$(awk '
 		/^\/\*\*$/ { doc = 1; ctx = 0; ret = 0; name = ""; next }
@@ -73,6 +75,19 @@ done
 out=$(cd "$tree/Documentation/devicetree/bindings" &&
       dt-doc-validate -u . reserved-memory/linux,dcma.yaml 2>&1)
 result "dt-doc-validate linux,dcma.yaml" $? "$out"
+
+# the binding's example against the binding: dt-validate prints what does
+# not match (and exits 0 all the same), so any output is a failure
+tmp=$(mktemp -d)
+bindings="$tree/Documentation/devicetree/bindings"
+out=$(dt-mk-schema -j "$bindings/reserved-memory/" > "$tmp/schema.json" &&
+      dt-extract-example "$bindings/reserved-memory/linux,dcma.yaml" > "$tmp/ex.dts" &&
+      dtc -q -I dts -O dtb -o "$tmp/ex.dtb" "$tmp/ex.dts" &&
+      dt-validate -s "$tmp/schema.json" "$tmp/ex.dtb" 2>&1)
+rc=$?
+[ -z "$out" ] || rc=1
+rm -rf "$tmp"
+result "dt-validate on the linux,dcma.yaml example" "$rc" "$out"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -31,7 +31,7 @@ struct buffer {
 	unsigned long long phys;
 	unsigned long pages;
 	unsigned int refs;
-	char owner[64];
+	char owner[64], kind[32];
 	const struct region *region;
 };
 
@@ -61,8 +61,9 @@ static int read_buffers(void)
 
 			if (line[0] == '#')
 				continue;
-			if (sscanf(line, "%llx %lu %u %lu %63s", &b->phys,
-				   &b->pages, &b->refs, &age, b->owner) != 5)
+			if (sscanf(line, "%llx %lu %u %lu %63s %31s", &b->phys,
+				   &b->pages, &b->refs, &age, b->owner,
+				   b->kind) != 6)
 				continue;
 			b->region = &regions[i];
 			n++;
@@ -75,10 +76,7 @@ static int read_buffers(void)
 /* Whether @b was allocated for @dev, for any kind. */
 static bool owner_is(const struct buffer *b, const char *dev)
 {
-	size_t len = strlen(dev);
-
-	return !strncmp(b->owner, dev, len) &&
-	       (!b->owner[len] || b->owner[len] == '/');
+	return !strcmp(b->owner, dev);
 }
 
 /* Buffers owned by @dev (for any kind); the one at @phys in *@at. */
@@ -638,7 +636,8 @@ TEST_F(dev, kinds)
 	ASSERT_EQ(1, sscanf(out, "%llx", &phys));
 	owned_by(read_buffers(), "dcma-test.0", phys, &b);
 	ASSERT_NE(NULL, b);
-	EXPECT_STREQ("dcma-test.0/scratch", b->owner);
+	EXPECT_STREQ("dcma-test.0", b->owner);
+	EXPECT_STREQ("scratch", b->kind);
 	EXPECT_TRUE(in_list(regs, b->region->name));
 	EXPECT_EQ(0, knob_ref("put", phys));
 
