@@ -78,10 +78,15 @@ static int regions_show(struct seq_file *m, void *v)
 		struct dcma_region *r = &dcma_regions[i];
 		phys_addr_t base = PFN_PHYS(r->base_pfn);
 
-		dcma_region_info(r, &info);
-		spin_lock_irqsave(&r->lock, flags);
-		nr_buffers = r->nr_buffers;
-		spin_unlock_irqrestore(&r->lock, flags);
+		/* one snapshot: the allocator's view and the buffer count */
+		memset(&info, 0, sizeof(info));
+		nr_buffers = 0;
+		if (r->active) {
+			spin_lock_irqsave(&r->lock, flags);
+			r->ops->info(r->alloc_state, &info);
+			nr_buffers = r->nr_buffers;
+			spin_unlock_irqrestore(&r->lock, flags);
+		}
 		used = r->active ? r->nr_pages - info.free_pages : 0;
 		/* how much of the free space no single request can use */
 		frag = info.free_pages ? 100 - div64_ul(100ULL * info.largest_free,

@@ -660,12 +660,10 @@ static int destroy_busy_check(const struct dcma_allocator_ops *ops)
 
 void alloc_api_checks(void)
 {
-	const struct dcma_allocator_ops *ops[] = {
-		&dcma_bestfit_ops, &dcma_firstfit_ops,
-	};
+	const struct dcma_allocator_ops *const *ops = host_allocators;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+	for (i = 0; i < HOST_NR_ALLOCATORS; i++) {
 		RUN_CHECK(create_simple_check, ops[i]);
 		RUN_CHECK(create_invalid_check, ops[i]);
 		RUN_CHECK(create_nomem_check, ops[i]);

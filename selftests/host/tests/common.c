@@ -7,6 +7,10 @@
 
 #include "common.h"
 
+const struct dcma_allocator_ops *const host_allocators[HOST_NR_ALLOCATORS] = {
+	&dcma_bestfit_ops, &dcma_firstfit_ops,
+};
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
 #define HAVE_LEAK_CHECK 1

@@ -140,4 +140,8 @@ static inline unsigned long prng_below(unsigned long long *state,
 	return n ? (unsigned long)(prng_next(state) >> 11) % n : 0;
 }
 
+/* The built-in allocators, which every allocator check runs against */
+#define HOST_NR_ALLOCATORS	2
+extern const struct dcma_allocator_ops *const host_allocators[HOST_NR_ALLOCATORS];
+
 #endif /* _DCMA_HOST_COMMON_H */

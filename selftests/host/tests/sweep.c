@@ -601,12 +601,10 @@ static int sweep_coverage_check(const struct dcma_allocator_ops *ops)
 
 void sweep_checks(void)
 {
-	const struct dcma_allocator_ops *ops[] = {
-		&dcma_bestfit_ops, &dcma_firstfit_ops,
-	};
+	const struct dcma_allocator_ops *const *ops = host_allocators;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+	for (i = 0; i < HOST_NR_ALLOCATORS; i++) {
 		RUN_CHECK(sweep_single_check, ops[i]);
 		RUN_CHECK(sweep_seq_check, ops[i]);
 		RUN_CHECK(sweep_random_check, ops[i]);
