@@ -143,7 +143,7 @@ static bool in_list(const char *regs, const char *name)
 {
 	char needle[40];
 
-	snprintf(needle, sizeof(needle), ",%s,", name);
+	snprintf(needle, sizeof(needle), ",%.31s,", name);
 	return strstr(regs, needle);
 }
 
@@ -376,7 +376,7 @@ TEST_F(dev, network)
 		snprintf(path, sizeof(path), "/sys/class/net/%s/device", de->d_name);
 		ASSERT_TRUE(link_name(path, dev, sizeof(dev)));
 		snprintf(cmd, sizeof(cmd),
-			 "ip link set %s up && udhcpc -i %s -n -q -t 10 -T 1 -s /bin/true >/dev/null 2>&1",
+			 "ip link set %.15s up && udhcpc -i %.15s -n -q -t 10 -T 1 -s /bin/true >/dev/null 2>&1",
 			 de->d_name, de->d_name);
 		EXPECT_EQ(0, system(cmd)) {
 			TH_LOG("%s: no DHCP lease", de->d_name);
@@ -728,7 +728,7 @@ TEST_F(dev, pci_remove_rescan)
 		SKIP(return, "no dcma_edu driver");
 	while ((de = readdir(dir)))
 		if (!strncmp(de->d_name, "0000:", 5))
-			snprintf(pci, sizeof(pci), "%s", de->d_name);
+			snprintf(pci, sizeof(pci), "%.63s", de->d_name);
 	closedir(dir);
 	if (!pci[0] || access(KNOB, W_OK))
 		SKIP(return, "no edu device or no test knob");
