@@ -71,6 +71,26 @@ static const struct dcma_parse_case dcma_parse_cases[] = {
 	{ "cam=4M/4M@0x1000000", -EINVAL, .why = "trailing" },
 };
 
+/*
+ * A parser's verdict on @input: @ret must be @want_ret, and a rejection
+ * must give a reason containing @want_why.  Returns true if @input was
+ * rejected, so there is no spec to check.
+ */
+static bool dcma_parse_rejected(struct kunit *test, const char *input,
+				int ret, int want_ret, const char *why,
+				const char *want_why)
+{
+	KUNIT_ASSERT_EQ_MSG(test, ret, want_ret, "input \"%s\" (reason: %s)",
+			    input, why ?: "none");
+	if (!ret)
+		return false;
+	KUNIT_ASSERT_NOT_NULL_MSG(test, why, "input \"%s\"", input);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, want_why),
+				  "input \"%s\": reason \"%s\" lacks \"%s\"",
+				  input, why, want_why);
+	return true;
+}
+
 static void dcma_parse_case_desc(const struct dcma_parse_case *c, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", c->input);
@@ -86,15 +106,8 @@ static void dcma_parse_region_test(struct kunit *test)
 	int ret;
 
 	ret = dcma_parse_region(c->input, &spec, &why);
-	KUNIT_ASSERT_EQ_MSG(test, ret, c->ret, "input \"%s\" (reason: %s)",
-			    c->input, why ?: "none");
-	if (ret) {
-		KUNIT_ASSERT_NOT_NULL_MSG(test, why, "input \"%s\"", c->input);
-		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, c->why),
-					  "input \"%s\": reason \"%s\" lacks \"%s\"",
-					  c->input, why, c->why);
+	if (dcma_parse_rejected(test, c->input, ret, c->ret, why, c->why))
 		return;
-	}
 	KUNIT_EXPECT_STREQ_MSG(test, spec.name, c->name, "input \"%s\"", c->input);
 	KUNIT_EXPECT_EQ_MSG(test, spec.size, c->size, "input \"%s\"", c->input);
 	KUNIT_EXPECT_EQ_MSG(test, spec.base, c->base, "input \"%s\"", c->input);
@@ -245,15 +258,8 @@ static void dcma_map_rule_test(struct kunit *test)
 	int ret, i;
 
 	ret = dcma_parse_rule(c->input, &spec, &why);
-	KUNIT_ASSERT_EQ_MSG(test, ret, c->ret, "input \"%s\" (reason: %s)",
-			    c->input, why ?: "none");
-	if (ret) {
-		KUNIT_ASSERT_NOT_NULL_MSG(test, why, "input \"%s\"", c->input);
-		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, c->why),
-					  "input \"%s\": reason \"%s\" lacks \"%s\"",
-					  c->input, why, c->why);
+	if (dcma_parse_rejected(test, c->input, ret, c->ret, why, c->why))
 		return;
-	}
 	for (i = 0; i < spec.nr_regions; i++) {
 		if (i)
 			strlcat(regions, ",", sizeof(regions));

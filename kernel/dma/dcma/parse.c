@@ -298,6 +298,66 @@ int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 	return 0;
 }
 
+/* Called for each token of a list: NULL if kept, else why it was not. */
+typedef const char *(*dcma_take_fn)(const char *token, void *ctx);
+
+/*
+ * The ';'-separated list that both parameters are: reject an empty or
+ * overlong value as a whole (naming it @value) and each token longer than
+ * DCMA_TOKEN_MAX - 1 (as @too_long); hand the others to @take.  Every
+ * rejection goes to @error.
+ */
+static void dcma_parse_list(const char *str, const char *value,
+			    const char *too_long, dcma_take_fn take, void *ctx,
+			    dcma_parse_error_fn error, void *data)
+{
+	char token[DCMA_TOKEN_MAX];
+	const char *reason, *p = str, *end;
+	size_t len;
+
+	len = strnlen(str, DCMA_CMDLINE_MAX + 1);
+	if (!len || len > DCMA_CMDLINE_MAX) {
+		if (error)
+			error(len ? value : "", len ?
+			      "longer than 1024 characters" : "empty", data);
+		return;
+	}
+
+	for (; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ';');
+		len = end - p;
+		strscpy(token, p, min(len + 1, sizeof(token)));
+		reason = len >= sizeof(token) ? too_long : take(token, ctx);
+		if (reason && error)
+			error(token, reason, data);
+	}
+}
+
+/* Where dcma_parse_regions() and dcma_parse_map() keep what they took */
+struct dcma_list {
+	void *specs;
+	int max;
+	int n;
+};
+
+static const char *dcma_take_region(const char *token, void *ctx)
+{
+	struct dcma_list *l = ctx;
+	struct dcma_region_spec spec, *specs = l->specs;
+	const char *reason;
+	int i;
+
+	if (dcma_parse_region(token, &spec, &reason))
+		return reason;
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(specs[i].name, spec.name))
+			return "duplicate region name";
+	if (l->n >= l->max)
+		return "too many regions";
+	specs[l->n++] = spec;
+	return NULL;
+}
+
 /**
  * dcma_parse_regions() - parse the whole value of "dcma="
  * @str: "<region>[;<region>...]"
@@ -317,48 +377,11 @@ int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 int dcma_parse_regions(const char *str, struct dcma_region_spec *specs,
 		       int max, dcma_parse_error_fn error, void *data)
 {
-	struct dcma_region_spec spec;
-	char token[DCMA_TOKEN_MAX];
-	const char *reason, *p = str, *end;
-	int n = 0, i;
-	size_t len;
+	struct dcma_list l = { .specs = specs, .max = max };
 
-	len = strnlen(str, DCMA_CMDLINE_MAX + 1);
-	if (!len || len > DCMA_CMDLINE_MAX) {
-		if (error)
-			error(len ? "(dcma= value)" : "", len ?
-			      "longer than 1024 characters" : "empty", data);
-		return 0;
-	}
-
-	for (; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ';');
-		len = end - p;
-		strscpy(token, p, min(len + 1, sizeof(token)));
-		if (len >= sizeof(token)) {
-			reason = "region longer than 127 characters";
-			goto reject;
-		}
-		if (dcma_parse_region(token, &spec, &reason))
-			goto reject;
-		for (i = 0; i < n; i++)
-			if (!strcmp(specs[i].name, spec.name))
-				break;
-		if (i < n) {
-			reason = "duplicate region name";
-			goto reject;
-		}
-		if (n >= max) {
-			reason = "too many regions";
-			goto reject;
-		}
-		specs[n++] = spec;
-		continue;
-reject:
-		if (error)
-			error(token, reason, data);
-	}
-	return n;
+	dcma_parse_list(str, "(dcma= value)", "region longer than 127 characters",
+			dcma_take_region, &l, error, data);
+	return l.n;
 }
 
 static bool dcma_glob_char(char c)
@@ -527,6 +550,28 @@ static bool dcma_rule_same_regions(const struct dcma_rule_spec *a,
 	return true;
 }
 
+static const char *dcma_take_rule(const char *token, void *ctx)
+{
+	struct dcma_list *l = ctx;
+	struct dcma_rule_spec spec, *specs = l->specs;
+	const char *reason;
+	int i;
+
+	if (dcma_parse_rule(token, &spec, &reason))
+		return reason;
+	for (i = 0; i < l->n; i++)
+		if (specs[i].match == spec.match &&
+		    !strcmp(specs[i].glob, spec.glob) &&
+		    !strcmp(specs[i].kind, spec.kind))
+			return dcma_rule_same_regions(&specs[i], &spec) ?
+			       "duplicate of an earlier rule" :
+			       "conflicts with an earlier rule for the same devices and kind";
+	if (l->n >= l->max)
+		return "too many rules";
+	specs[l->n++] = spec;
+	return NULL;
+}
+
 /**
  * dcma_parse_map() - parse the whole value of "dcma_map="
  * @str: "<rule>[;<rule>...]"
@@ -547,50 +592,9 @@ static bool dcma_rule_same_regions(const struct dcma_rule_spec *a,
 int dcma_parse_map(const char *str, struct dcma_rule_spec *specs, int max,
 		   dcma_parse_error_fn error, void *data)
 {
-	struct dcma_rule_spec spec;
-	char token[DCMA_TOKEN_MAX];
-	const char *reason, *p = str, *end;
-	int n = 0, i;
-	size_t len;
+	struct dcma_list l = { .specs = specs, .max = max };
 
-	len = strnlen(str, DCMA_CMDLINE_MAX + 1);
-	if (!len || len > DCMA_CMDLINE_MAX) {
-		if (error)
-			error(len ? "(dcma_map= value)" : "", len ?
-			      "longer than 1024 characters" : "empty", data);
-		return 0;
-	}
-
-	for (; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ';');
-		len = end - p;
-		strscpy(token, p, min(len + 1, sizeof(token)));
-		if (len >= sizeof(token)) {
-			reason = "rule longer than 127 characters";
-			goto reject;
-		}
-		if (dcma_parse_rule(token, &spec, &reason))
-			goto reject;
-		for (i = 0; i < n; i++)
-			if (specs[i].match == spec.match &&
-			    !strcmp(specs[i].glob, spec.glob) &&
-			    !strcmp(specs[i].kind, spec.kind))
-				break;
-		if (i < n) {
-			reason = dcma_rule_same_regions(&specs[i], &spec) ?
-				 "duplicate of an earlier rule" :
-				 "conflicts with an earlier rule for the same devices and kind";
-			goto reject;
-		}
-		if (n >= max) {
-			reason = "too many rules";
-			goto reject;
-		}
-		specs[n++] = spec;
-		continue;
-reject:
-		if (error)
-			error(token, reason, data);
-	}
-	return n;
+	dcma_parse_list(str, "(dcma_map= value)", "rule longer than 127 characters",
+			dcma_take_rule, &l, error, data);
+	return l.n;
 }
