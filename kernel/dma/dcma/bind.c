@@ -139,6 +139,22 @@ static void dcma_rule_pattern(const struct dcma_rule *rule, char *buf,
 			 rule->spec.kind);
 }
 
+/* "<region>,<region>...": the rule's regions in order; the length */
+static size_t dcma_rule_regions(const struct dcma_rule *rule, char *buf,
+				size_t len)
+{
+	size_t n = 0;
+	int j;
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	for (j = 0; j < rule->nr_regions; j++)
+		n += scnprintf(buf + n, len - n, "%s%s", j ? "," : "",
+			       rule->regions[j]->name);
+	return n;
+}
+
 /* Look the rules' regions up, once the regions are active. */
 static void __init dcma_rules_compile(void)
 {
@@ -303,16 +319,14 @@ static void dcma_binding_report(const struct dcma_binding *b)
 	char line[160], pattern[DCMA_GLOB_LEN + DCMA_NAME_LEN + 8];
 	const struct dcma_rule *rule;
 	size_t len = 0;
-	int i, j;
+	int i;
 
 	for (i = 0; i < b->nr_rules && len < sizeof(line); i++) {
 		rule = b->rules[i];
 		dcma_rule_pattern(rule, pattern, sizeof(pattern));
 		len += scnprintf(line + len, sizeof(line) - len, "%s%s=",
 				 i ? "; " : "", pattern);
-		for (j = 0; j < rule->nr_regions; j++)
-			len += scnprintf(line + len, sizeof(line) - len, "%s%s",
-					 j ? "," : "", rule->regions[j]->name);
+		len += dcma_rule_regions(rule, line + len, sizeof(line) - len);
 	}
 	dev_info(b->dev, "bound to dcma regions: %s\n", line);
 	trace_dcma_bind(dev_name(b->dev), line);
@@ -690,33 +704,28 @@ EXPORT_SYMBOL_GPL(dcma_alloc);
 void dcma_map_show(struct seq_file *m)
 {
 	char pattern[DCMA_GLOB_LEN + DCMA_NAME_LEN + 8];
+	char regions[DCMA_RULE_REGIONS * DCMA_NAME_LEN];
 	const struct dcma_rule *rule;
 	struct dcma_binding *b;
-	int i, j, bkt;
+	int i, bkt;
 
 	seq_puts(m, "# rule pattern regions policy\n");
 	for (i = 0; i < dcma_nr_rules; i++) {
 		rule = &dcma_rules[i];
 		dcma_rule_pattern(rule, pattern, sizeof(pattern));
-		seq_printf(m, "rule %s ", pattern);
-		for (j = 0; j < rule->nr_regions; j++)
-			seq_printf(m, "%s%s", j ? "," : "",
-				   rule->regions[j]->name);
-		seq_printf(m, " %s\n", rule->spec.fallback ? "fallback" : "fail");
+		dcma_rule_regions(rule, regions, sizeof(regions));
+		seq_printf(m, "rule %s %s %s\n", pattern, regions,
+			   rule->spec.fallback ? "fallback" : "fail");
 	}
 	seq_puts(m, "# device name kind source regions policy\n");
 	mutex_lock(&dcma_bind_lock);
 	hash_for_each(dcma_bindings, bkt, b, node) {
 		for (i = 0; i < b->nr_rules; i++) {
 			rule = b->rules[i];
-			dcma_rule_pattern(rule, pattern, sizeof(pattern));
-			seq_printf(m, "device %s %s %s ", dev_name(b->dev),
+			dcma_rule_regions(rule, regions, sizeof(regions));
+			seq_printf(m, "device %s %s %s %s %s\n", dev_name(b->dev),
 				   rule->spec.kind[0] ? rule->spec.kind : "-",
-				   rule->from_dt ? "dt" : "cmdline");
-			for (j = 0; j < rule->nr_regions; j++)
-				seq_printf(m, "%s%s", j ? "," : "",
-					   rule->regions[j]->name);
-			seq_printf(m, " %s\n",
+				   rule->from_dt ? "dt" : "cmdline", regions,
 				   rule->spec.fallback ? "fallback" : "fail");
 		}
 	}

@@ -121,6 +121,7 @@ int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 			bool from_dt);
 void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info);
 struct dcma_region *dcma_region_of(phys_addr_t phys);
+unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr);
 struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    size_t size, size_t align,
 					    gfp_t gfp, const char *owner);

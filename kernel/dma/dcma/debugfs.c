@@ -44,25 +44,13 @@ static struct dentry *dcma_debugfs_root;
 static unsigned long dcma_region_lent(struct dcma_region *r,
 				      unsigned long allocated)
 {
-	unsigned long pfn = r->base_pfn, end = r->base_pfn + r->nr_pages;
-	unsigned long free = 0, order;
-	struct page *page;
+	unsigned long in_use;
 
 	if (!r->reusable || !r->active)
 		return 0;
-	while (pfn < end) {
-		page = pfn_to_page(pfn);
-		if (PageBuddy(page)) {
-			order = min_t(unsigned long, READ_ONCE(page_private(page)),
-				      MAX_ORDER - 1);
-			free += min(1UL << order, end - pfn);
-			pfn += 1UL << order;
-		} else {
-			pfn++;
-		}
-		cond_resched();
-	}
-	return r->nr_pages - min(r->nr_pages, free + allocated);
+	/* pages outside the page allocator, less those in buffers */
+	in_use = dcma_range_in_use(r->base_pfn, r->nr_pages);
+	return in_use - min(in_use, allocated);
 }
 
 static int regions_show(struct seq_file *m, void *v)

@@ -397,8 +397,12 @@ static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
  * the busy candidates are given back at the end.  Returns 0 and the first
  * pfn, or -errno.
  */
-/* Pages of a free range in use by someone else right now (racy). */
-static unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr)
+/*
+ * Pages of a range that are not free in the page allocator: for a range
+ * no buffer holds, the pages someone else uses right now.  Read without
+ * the zone lock, so racy; may sleep.
+ */
+unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr)
 {
 	unsigned long end = pfn + nr, used = 0, order;
 	struct page *page;
@@ -413,6 +417,7 @@ static unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr)
 			used++;
 			pfn++;
 		}
+		cond_resched();
 	}
 	return used;
 }
