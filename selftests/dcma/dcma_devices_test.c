@@ -16,7 +16,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -156,17 +155,6 @@ static const struct region *region_at(unsigned long long phys)
 	return NULL;
 }
 
-static char klog_buf[1 << 20];
-
-static const char *klog(void)
-{
-	int len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, klog_buf,
-			  sizeof(klog_buf) - 1);
-
-	klog_buf[len > 0 ? len : 0] = '\0';
-	return klog_buf;
-}
-
 static int count_in(const char *hay, const char *needle)
 {
 	int n = 0;
@@ -264,15 +252,11 @@ TEST_F(dev, map_rules_reported)
 	size_t n;
 	FILE *f;
 
-	f = fopen("/proc/cmdline", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(cmdline, sizeof(cmdline), f));
-	fclose(f);
-	p = strstr(cmdline, "dcma_map=");
+	ASSERT_NE(NULL, log);
+	ASSERT_TRUE(read_cmdline(cmdline, sizeof(cmdline)));
+	p = cmdline_value(cmdline, "dcma_map");
 	if (!p)
 		SKIP(return, "no dcma_map= on the command line");
-	p += 9;
-	p[strcspn(p, "\n ")] = '\0';
 	f = fopen(DCMA_DIR "/map", "r");
 	ASSERT_NE(NULL, f);
 	n = fread(map, 1, sizeof(map) - 1, f);
@@ -410,6 +394,23 @@ TEST_F(dev, network)
 		SKIP(return, "no network device");
 }
 
+/* The edu driver's buffer @name of @dev, mmap()ed; MAP_FAILED on error */
+static void *map_buffer(const char *drv, const char *dev, const char *name,
+			size_t size)
+{
+	char path[300];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%.63s/%s", drv, dev, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return MAP_FAILED;
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	return p;
+}
+
 static int read_dma_bits(void)
 {
 	int bits = 0;
@@ -474,6 +475,7 @@ TEST_F(dev, edu)
 
 		/* a listed region beyond the mask: skipped, said once */
 		log = klog();
+		ASSERT_NE(NULL, log);
 		for (int i = 0; i < nr_regions; i++) {
 			const struct region *r = &regions[i];
 
@@ -499,18 +501,10 @@ TEST_F(dev, edu)
 		}
 		close(fd);
 
-		snprintf(path, sizeof(path), "%s/%s/src", drv, de->d_name);
-		fd = open(path, O_RDONLY);
-		ASSERT_GE(fd, 0);
-		sm = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		sm = map_buffer(drv, de->d_name, "src", size);
 		ASSERT_NE(MAP_FAILED, sm);
-		close(fd);
-		snprintf(path, sizeof(path), "%s/%s/dst", drv, de->d_name);
-		fd = open(path, O_RDONLY);
-		ASSERT_GE(fd, 0);
-		dm = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		dm = map_buffer(drv, de->d_name, "dst", size);
 		ASSERT_NE(MAP_FAILED, dm);
-		close(fd);
 		/* the device copied 2 KiB at the start: src == dst there */
 		EXPECT_EQ(0, memcmp(sm, dm, 2048));
 		/* and the random bytes it copied are not the zeroes after */
@@ -703,6 +697,7 @@ TEST_F(dev, mask_beyond_regions)
 	}
 	ASSERT_EQ(0, test_cmd("mask %s %llu", "dcma-test.1", 32));
 	log = klog();
+	ASSERT_NE(NULL, log);
 	EXPECT_EQ(1, count_in(log, "dcma-test.1: no dcma region of the DMA API's rule is within its DMA mask"));
 	EXPECT_EQ(0, owned_by(read_buffers(), "dcma-test.1", 0, NULL));
 }

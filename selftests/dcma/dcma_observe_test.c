@@ -56,38 +56,40 @@ static int read_occupancy(const char *region, struct occupancy *o)
 	return 0;
 }
 
-static long stat_of(const char *region, const char *key)
+/*
+ * A region's stats: the value of @key, or with @prefix set the sum of
+ * every key starting with it; -1 if the file cannot be read or has no
+ * such key.
+ */
+static long stats_sum(const char *region, const char *key, bool prefix)
 {
 	char path[128], k[64];
-	long v, found = -1;
+	long v, sum = 0;
+	bool found = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), DCMA_DIR "/%s/stats", region);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	while (fscanf(f, "%63s %ld", k, &v) == 2)
-		if (!strcmp(k, key))
-			found = v;
+	while (fscanf(f, "%63s %ld", k, &v) == 2) {
+		if (prefix ? strncmp(k, key, strlen(key)) : strcmp(k, key))
+			continue;
+		sum += v;
+		found = true;
+	}
 	fclose(f);
-	return found;
+	return found ? sum : -1;
+}
+
+static long stat_of(const char *region, const char *key)
+{
+	return stats_sum(region, key, false);
 }
 
 static long latency_total(const char *region)
 {
-	char path[128], k[64];
-	long v, sum = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DCMA_DIR "/%s/stats", region);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", k, &v) == 2)
-		if (!strncmp(k, "latency_us_", 11))
-			sum += v;
-	fclose(f);
-	return sum;
+	return stats_sum(region, "latency_us_", true);
 }
 
 FIXTURE(obs) {

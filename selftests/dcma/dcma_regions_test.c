@@ -68,24 +68,16 @@ FIXTURE_TEARDOWN(dcma)
  */
 TEST_F(dcma, cmdline_regions)
 {
-	static char klog[1 << 20];
 	char cmdline[4096], *p, *tok, *save, needle[200];
-	int present = 0, skipped = 0, len;
-	FILE *f;
+	int present = 0, skipped = 0;
+	const char *log;
 
-	f = fopen("/proc/cmdline", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(cmdline, sizeof(cmdline), f));
-	fclose(f);
-	p = strstr(cmdline, "dcma=");
-	if (!p || (p != cmdline && p[-1] != ' '))
+	ASSERT_TRUE(read_cmdline(cmdline, sizeof(cmdline)));
+	p = cmdline_value(cmdline, "dcma");
+	if (!p)
 		SKIP(return, "no dcma= on the command line");
-	p += 5;
-	p[strcspn(p, "\n ")] = '\0';
-
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, klog, sizeof(klog) - 1);
-	ASSERT_GT(len, 0);
-	klog[len] = '\0';
+	log = klog();
+	ASSERT_NE(NULL, log);
 
 	for (tok = strtok_r(p, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
 		bool parse_error, place_error;
@@ -96,12 +88,12 @@ TEST_F(dcma, cmdline_regions)
 
 		/* rejected by the parser, or when it was to be reserved */
 		snprintf(needle, sizeof(needle), "skipped \"%s\" in dcma=: ", tok);
-		hit = strstr(klog, needle);
+		hit = strstr(log, needle);
 		parse_error = !!hit;
 		if (!hit) {
 			snprintf(needle, sizeof(needle), "dcma: region %s skipped: ",
 				 name);
-			hit = strstr(klog, needle);
+			hit = strstr(log, needle);
 		}
 		place_error = !parse_error && hit;
 		if (hit) {
@@ -155,19 +147,18 @@ static bool dt_string(const char *node, const char *prop, char *buf, size_t len)
  */
 TEST_F(dcma, dt_regions)
 {
-	static char klog[1 << 20];
 	bool takeover = cmdline_has("dcma.shared_dma_pool=1");
 	char compat[128], name[64], needle[300];
-	int found = 0, len;
+	const char *log;
+	int found = 0;
 	struct dirent *de;
 	DIR *dir;
 
 	dir = opendir("/proc/device-tree/reserved-memory");
 	if (!dir)
 		SKIP(return, "no device tree reserved-memory");
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, klog, sizeof(klog) - 1);
-	ASSERT_GT(len, 0);
-	klog[len] = '\0';
+	log = klog();
+	ASSERT_NE(NULL, log);
 
 	while ((de = readdir(dir))) {
 		bool dcma_node, pool, skipped;
@@ -186,11 +177,11 @@ TEST_F(dcma, dt_regions)
 				 (int)strcspn(de->d_name, "@"), de->d_name);
 		snprintf(needle, sizeof(needle),
 			 "reserved-memory node %s skipped: ", de->d_name);
-		skipped = strstr(klog, needle);
+		skipped = strstr(log, needle);
 		if (!skipped) {
 			snprintf(needle, sizeof(needle), "dcma: region %s skipped: ",
 				 name);
-			skipped = strstr(klog, needle);
+			skipped = strstr(log, needle);
 		}
 		TH_LOG("node %s (%s): %s%s", de->d_name, compat,
 		       skipped ? "skipped, " : "region ", skipped ? "as reported" : name);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <unistd.h>
 
 #define DCMA_DIR	"/sys/kernel/debug/dcma"
@@ -97,24 +98,65 @@ static inline int knob_ref(const char *verb, unsigned long long phys)
 	return knob(cmd, NULL, 0);
 }
 
-static inline bool cmdline_has(const char *opt)
+static inline bool read_cmdline(char *buf, size_t len)
 {
-	char cmdline[4096], *p;
-	size_t len = strlen(opt);
-	FILE *f;
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool ok = f && fgets(buf, len, f);
 
-	f = fopen("/proc/cmdline", "r");
-	if (!f || !fgets(cmdline, sizeof(cmdline), f)) {
-		if (f)
-			fclose(f);
-		return false;
-	}
-	fclose(f);
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+/* Where @opt ("name" or "name=") starts a word of the command line */
+static inline char *cmdline_find(char *cmdline, const char *opt)
+{
+	size_t len = strlen(opt);
+	char *p;
+
 	for (p = cmdline; (p = strstr(p, opt)); p += len)
 		if ((p == cmdline || p[-1] == ' ') &&
-		    (p[len] == ' ' || p[len] == '\n' || !p[len]))
-			return true;
-	return false;
+		    (opt[len - 1] == '=' || p[len] == ' ' || p[len] == '\n' ||
+		     !p[len]))
+			return p;
+	return NULL;
+}
+
+static inline bool cmdline_has(const char *opt)
+{
+	char cmdline[4096];
+
+	return read_cmdline(cmdline, sizeof(cmdline)) &&
+	       cmdline_find(cmdline, opt);
+}
+
+/*
+ * The value of "@param=" in @cmdline (from read_cmdline(), which is cut
+ * after the value), or NULL if it is absent.
+ */
+static inline char *cmdline_value(char *cmdline, const char *param)
+{
+	char opt[64], *p;
+
+	snprintf(opt, sizeof(opt), "%s=", param);
+	p = cmdline_find(cmdline, opt);
+	if (!p)
+		return NULL;
+	p += strlen(opt);
+	p[strcspn(p, "\n ")] = '\0';
+	return p;
+}
+
+/* The whole kernel log, NUL-terminated, or NULL if it cannot be read */
+static inline const char *klog(void)
+{
+	static char buf[1 << 20];
+	int len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+
+	if (len <= 0)
+		return NULL;
+	buf[len] = '\0';
+	return buf;
 }
 
 #endif /* DCMA_UTIL_H */
