@@ -12,6 +12,7 @@
 #include <linux/seq_file.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "allocator.h"
 #include "parse.h"
@@ -21,6 +22,9 @@
 /* Allocation latency buckets: up to 10us, 100us, 1ms, 10ms, 100ms, 1s, more */
 #define DCMA_LATENCY_BUCKETS	7
 extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
+
+/* How long the reserve worker waits after an allocation dipped into it */
+#define DCMA_RESERVE_DELAY	msecs_to_jiffies(50)
 
 /* Longest owner ("<device>/<kind>") kept with a buffer, for debugfs. */
 #define DCMA_OWNER_LEN		48
@@ -38,6 +42,9 @@ extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
  * @pages_released: pages given back by last puts
  * @pages_migrated: pages of claimed ranges that were in use by someone
  *	else when claimed, so alloc_contig_range() migrated them away
+ * @pages_from_reserve: pages handed out straight from the reserve, with
+ *	nothing to claim
+ * @pages_reserved: pages the reserve worker claimed ahead of demand
  * @latency: successful allocations by time taken, in the buckets of
  *	dcma_latency_bounds_us[] (the last one is everything slower)
  */
@@ -52,6 +59,8 @@ struct dcma_stats {
 	atomic_long_t pages_failed;
 	atomic_long_t pages_released;
 	atomic_long_t pages_migrated;
+	atomic_long_t pages_from_reserve;
+	atomic_long_t pages_reserved;
 	atomic_long_t latency[DCMA_LATENCY_BUCKETS];
 };
 
@@ -64,16 +73,25 @@ struct dcma_stats {
  * @active: the region was activated and can allocate
  * @from_dt: declared by a device-tree node rather than "dcma="
  * @ops: the region's allocator
- * @lock: protects @alloc_state, @buffers and @nr_buffers; never held
- *	across anything that sleeps, so buffers can be put from any context
- *	but hard interrupts
+ * @lock: protects @alloc_state, @buffers, @nr_buffers, @reserve,
+ *	@reserve_pages and @reserve_target; never held across anything that
+ *	sleeps, so buffers can be put from any context but hard interrupts
  * @alloc_state: the allocator's state (under @lock)
  * @buffers: live buffers by first pfn (under @lock)
  * @nr_buffers: number of live buffers (under @lock)
- * @claim_lock: serialises alloc_contig_range() within the region: two
+ * @reserve: reusable regions: one bit per page that dcma holds, already
+ *	taken from the page allocator, while no buffer does (under @lock).
+ *	Only pages free in the allocator have their bit set, except for a
+ *	buffer's pages between its last put and their return to the
+ *	allocator.  Bits are set by puts and the reserve worker and cleared
+ *	by claims and the worker, which all but puts do under @claim_lock.
+ * @reserve_pages: pages in @reserve (under @lock)
+ * @reserve_target: pages the reserve worker keeps in @reserve (under @lock)
+ * @reserve_work: tops the reserve up to its target, or trims it down
+ * @claim_lock: serialises alloc_contig_range() within the region (two
  *	claims sharing a pageblock would otherwise fail each other with
- *	-EBUSY.  Regions never share pageblocks, so regions never wait for
- *	each other.
+ *	-EBUSY) and the clearing of @reserve bits.  Regions never share
+ *	pageblocks, so regions never wait for each other.
  * @stats: counters for debugfs
  */
 struct dcma_region {
@@ -89,6 +107,10 @@ struct dcma_region {
 	void *alloc_state;
 	struct rb_root buffers;
 	unsigned long nr_buffers;
+	unsigned long *reserve;
+	unsigned long reserve_pages;
+	unsigned long reserve_target;
+	struct delayed_work reserve_work;
 
 	struct mutex claim_lock;	/* see @claim_lock above */
 	struct dcma_stats stats;
@@ -122,6 +144,7 @@ int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info);
 struct dcma_region *dcma_region_of(phys_addr_t phys);
 unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr);
+int dcma_reserve_set(struct dcma_region *region, unsigned long pages);
 struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    size_t size, size_t align,
 					    gfp_t gfp, const char *owner);

@@ -48,8 +48,9 @@ static unsigned long dcma_region_lent(struct dcma_region *r,
 
 	if (!r->reusable || !r->active)
 		return 0;
-	/* pages outside the page allocator, less those in buffers */
+	/* pages outside the page allocator, less those in buffers or the reserve */
 	in_use = dcma_range_in_use(r->base_pfn, r->nr_pages);
+	allocated += READ_ONCE(r->reserve_pages);
 	return in_use - min(in_use, allocated);
 }
 
@@ -145,6 +146,12 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "retries %ld\n", atomic_long_read(&s->retries));
 	seq_printf(m, "pages_migrated %ld\n",
 		   atomic_long_read(&s->pages_migrated));
+	seq_printf(m, "pages_from_reserve %ld\n",
+		   atomic_long_read(&s->pages_from_reserve));
+	seq_printf(m, "pages_reserved %ld\n",
+		   atomic_long_read(&s->pages_reserved));
+	seq_printf(m, "reserve_pages %lu\n", READ_ONCE(r->reserve_pages));
+	seq_printf(m, "reserve_target %lu\n", READ_ONCE(r->reserve_target));
 	for (i = 0; i < DCMA_LATENCY_BUCKETS - 1; i++)
 		seq_printf(m, "latency_us_le_%u %ld\n", dcma_latency_bounds_us[i],
 			   atomic_long_read(&s->latency[i]));
@@ -166,7 +173,7 @@ DEFINE_SHOW_ATTRIBUTE(stats);
 static int occupancy_show(struct seq_file *m, void *v)
 {
 	struct dcma_region *r = m->private;
-	unsigned long per, chunks, c, pfn, end, flags, order, in, lent;
+	unsigned long per, chunks, c, pfn, end, flags, order, in, lent, off;
 	unsigned long *held;
 	struct dcma_buffer *b;
 	struct rb_node *n;
@@ -174,16 +181,23 @@ static int occupancy_show(struct seq_file *m, void *v)
 
 	per = DIV_ROUND_UP(r->nr_pages, DCMA_MAP_CHARS);
 	chunks = DIV_ROUND_UP(r->nr_pages, per);
-	held = bitmap_zalloc(r->nr_pages * 2, GFP_KERNEL);
+	off = BITS_TO_LONGS(r->nr_pages) * BITS_PER_LONG;
+	held = bitmap_zalloc(off * 2, GFP_KERNEL);
 	if (!held)
 		return -ENOMEM;
 
-	/* bits [0, nr_pages): in a buffer; [nr_pages, 2 * nr_pages): free */
+	/*
+	 * bits [0, nr_pages): in a buffer; [off, off + nr_pages): free, in
+	 * the page allocator or the reserve
+	 */
 	spin_lock_irqsave(&r->lock, flags);
 	for (n = rb_first(&r->buffers); n; n = rb_next(n)) {
 		b = rb_entry(n, struct dcma_buffer, node);
 		bitmap_set(held, b->pfn - r->base_pfn, b->nr_pages);
 	}
+	if (r->reserve)
+		bitmap_copy(held + BITS_TO_LONGS(r->nr_pages), r->reserve,
+			    r->nr_pages);
 	spin_unlock_irqrestore(&r->lock, flags);
 	for (pfn = r->base_pfn, end = pfn + r->nr_pages; pfn < end;) {
 		page = pfn_to_page(pfn);
@@ -192,7 +206,7 @@ static int occupancy_show(struct seq_file *m, void *v)
 			order = min_t(unsigned long, READ_ONCE(page_private(page)),
 				      MAX_ORDER - 1);
 		if (PageBuddy(page) || !r->reusable)
-			bitmap_set(held, r->nr_pages + pfn - r->base_pfn,
+			bitmap_set(held, off + pfn - r->base_pfn,
 				   min(1UL << order, end - pfn));
 		pfn += 1UL << order;
 		cond_resched();
@@ -209,7 +223,7 @@ static int occupancy_show(struct seq_file *m, void *v)
 		for (i = first; i < first + len; i++) {
 			if (test_bit(i, held))
 				in++;
-			else if (!test_bit(r->nr_pages + i, held))
+			else if (!test_bit(off + i, held))
 				lent++;
 		}
 		if (c % DCMA_MAP_COLS == 0)

@@ -42,6 +42,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "dcma.h"
 
@@ -222,6 +223,267 @@ void __init dcma_reserve(phys_addr_t limit)
 			     false);
 }
 
+/*
+ * The reserve: pages of a reusable region that dcma has already taken
+ * from the page allocator while no buffer holds them, so that an
+ * allocation landing on them has nothing to isolate or migrate.  Puts
+ * keep a buffer's pages there up to the target; the reserve worker claims
+ * pages of free pageblocks, lowest first (where both allocators place
+ * requests in a region with room), shortly after an allocation left the
+ * reserve short, and gives surplus pages back, highest first, when the
+ * target goes down.
+ */
+
+/* Reserve pages in [pfn, pfn + nr).  Called under the region's lock. */
+static unsigned long dcma_reserve_count(struct dcma_region *r,
+					unsigned long pfn, unsigned long nr)
+{
+	unsigned long i = pfn - r->base_pfn, end = i + nr, n = 0, e;
+
+	lockdep_assert_held(&r->lock);
+	for (;;) {
+		i = find_next_bit(r->reserve, end, i);
+		if (i >= end)
+			return n;
+		e = find_next_zero_bit(r->reserve, end, i);
+		n += e - i;
+		i = e;
+	}
+}
+
+/*
+ * The first pfn at or above @pfn and below @end that is outside the
+ * reserve (@held false) or inside it (@held true), or @end.
+ */
+static unsigned long dcma_reserve_next(struct dcma_region *r,
+				       unsigned long pfn, unsigned long end,
+				       bool held)
+{
+	unsigned long flags, i;
+
+	spin_lock_irqsave(&r->lock, flags);
+	if (held)
+		i = find_next_bit(r->reserve, end - r->base_pfn,
+				  pfn - r->base_pfn);
+	else
+		i = find_next_zero_bit(r->reserve, end - r->base_pfn,
+				       pfn - r->base_pfn);
+	spin_unlock_irqrestore(&r->lock, flags);
+	return r->base_pfn + i;
+}
+
+/*
+ * Take [pfn, pfn + nr) for a buffer: claim with alloc_contig_range() the
+ * runs the reserve does not hold, then clear the range from the reserve.
+ * On failure the runs claimed so far join the reserve, so nothing taken
+ * is lost.  Called under the claim lock, on a range the allocator just
+ * gave out; adds to *@migrated the pages someone else was using and to
+ * *@hits the pages the reserve provided.
+ */
+static int dcma_claim(struct dcma_region *r, unsigned long pfn,
+		      unsigned long nr, gfp_t gfp, unsigned long *migrated,
+		      unsigned long *hits)
+{
+	unsigned long pos = pfn, end = pfn + nr, run, flags, held;
+	int ret = 0;
+
+	lockdep_assert_held(&r->claim_lock);
+	while (pos < end) {
+		pos = dcma_reserve_next(r, pos, end, false);
+		if (pos >= end)
+			break;
+		run = dcma_reserve_next(r, pos, end, true);
+		*migrated += dcma_range_in_use(pos, run - pos);
+		ret = alloc_contig_range(pos, run, MIGRATE_CMA,
+					 GFP_KERNEL | (gfp & __GFP_NOWARN));
+		if (ret)
+			break;
+		pos = run;
+	}
+
+	spin_lock_irqsave(&r->lock, flags);
+	if (!ret) {
+		held = dcma_reserve_count(r, pfn, nr);
+		bitmap_clear(r->reserve, pfn - r->base_pfn, nr);
+		r->reserve_pages -= held;
+		*hits += held;
+	} else {
+		/* [pfn, pos) is ours now: the reserve had it or we claimed it */
+		held = dcma_reserve_count(r, pfn, pos - pfn);
+		bitmap_set(r->reserve, pfn - r->base_pfn, pos - pfn);
+		r->reserve_pages += pos - pfn - held;
+	}
+	/* later: a put may well give the pages back first */
+	if (r->reserve_pages < r->reserve_target)
+		queue_delayed_work(system_unbound_wq, &r->reserve_work,
+				   DCMA_RESERVE_DELAY);
+	spin_unlock_irqrestore(&r->lock, flags);
+	return ret;
+}
+
+/*
+ * The lowest pageblock at or above @from that lies in free space (no
+ * buffer, and under the claim lock no candidate either) and is not all in
+ * the reserve, or 0 when there is none.
+ */
+static unsigned long dcma_reserve_find(struct dcma_region *r,
+				       unsigned long from)
+{
+	unsigned long end = r->base_pfn + r->nr_pages, gap, next, pb = 0;
+	unsigned long flags;
+	struct dcma_buffer *b;
+	struct rb_node *n;
+
+	spin_lock_irqsave(&r->lock, flags);
+	gap = r->base_pfn;
+	n = rb_first(&r->buffers);
+	for (;;) {
+		b = n ? rb_entry(n, struct dcma_buffer, node) : NULL;
+		next = b ? b->pfn : end;
+		/* whole pageblocks in the free space [gap, next) */
+		for (pb = ALIGN(max(gap, from), pageblock_nr_pages);
+		     pb + pageblock_nr_pages <= next; pb += pageblock_nr_pages)
+			if (find_next_zero_bit(r->reserve,
+					       pb - r->base_pfn + pageblock_nr_pages,
+					       pb - r->base_pfn) <
+			    pb - r->base_pfn + pageblock_nr_pages)
+				goto out_unlock;
+		if (!b) {
+			pb = 0;
+			break;
+		}
+		gap = b->pfn + b->nr_pages;
+		n = rb_next(n);
+	}
+out_unlock:
+	spin_unlock_irqrestore(&r->lock, flags);
+	return pb;
+}
+
+/* Give reserve pages back to the page allocator, highest first, down to the target. */
+static void dcma_reserve_trim(struct dcma_region *r)
+{
+	unsigned long flags, last, first, surplus;
+
+	for (;;) {
+		spin_lock_irqsave(&r->lock, flags);
+		surplus = r->reserve_pages > r->reserve_target ?
+			  r->reserve_pages - r->reserve_target : 0;
+		last = surplus ? find_last_bit(r->reserve, r->nr_pages) : 0;
+		first = last;
+		while (first && first + surplus > last + 1 &&
+		       test_bit(first - 1, r->reserve))
+			first--;
+		if (surplus) {
+			bitmap_clear(r->reserve, first, last + 1 - first);
+			r->reserve_pages -= last + 1 - first;
+		}
+		spin_unlock_irqrestore(&r->lock, flags);
+		if (!surplus)
+			return;
+		free_contig_range(r->base_pfn + first, last + 1 - first);
+		cond_resched();
+	}
+}
+
+static void dcma_reserve_work(struct work_struct *work)
+{
+	struct dcma_region *r = container_of(to_delayed_work(work),
+					     struct dcma_region, reserve_work);
+	unsigned long from = r->base_pfn, pb, pos, run, end, flags, want;
+	unsigned long taken;
+
+	mutex_lock(&r->claim_lock);
+	dcma_reserve_trim(r);
+	mutex_unlock(&r->claim_lock);
+
+	/* a pageblock at most per claim, so allocations wait for one at most */
+	for (;;) {
+		spin_lock_irqsave(&r->lock, flags);
+		want = r->reserve_target > r->reserve_pages ?
+		       r->reserve_target - r->reserve_pages : 0;
+		spin_unlock_irqrestore(&r->lock, flags);
+		if (!want)
+			return;
+
+		mutex_lock(&r->claim_lock);
+		pb = dcma_reserve_find(r, from);
+		if (!pb) {
+			mutex_unlock(&r->claim_lock);
+			return;
+		}
+		end = pb + pageblock_nr_pages;
+		taken = 0;
+		for (pos = pb; pos < end && taken < want; pos = run) {
+			pos = dcma_reserve_next(r, pos, end, false);
+			if (pos >= end)
+				break;
+			run = dcma_reserve_next(r, pos, end, true);
+			run = min(run, pos + want - taken);
+			if (alloc_contig_range(pos, run, MIGRATE_CMA,
+					       GFP_KERNEL | __GFP_NOWARN))
+				continue;
+			spin_lock_irqsave(&r->lock, flags);
+			bitmap_set(r->reserve, pos - r->base_pfn, run - pos);
+			r->reserve_pages += run - pos;
+			spin_unlock_irqrestore(&r->lock, flags);
+			taken += run - pos;
+		}
+		mutex_unlock(&r->claim_lock);
+		atomic_long_add(taken, &r->stats.pages_reserved);
+		trace_dcma_reserve(r->name, pb, pageblock_nr_pages, taken);
+		from = end;
+		cond_resched();
+	}
+}
+
+/**
+ * dcma_reserve_set() - set how many pages a reusable region keeps claimed
+ * @region: the region
+ * @pages: the target
+ *
+ * The reserve worker then claims free pageblocks, or gives pages back,
+ * in the background.
+ *
+ * Context: Process context.
+ * Return: 0, -EOPNOTSUPP for an exclusive or inactive region (nothing of
+ * it is lent), -EINVAL for more than the region.
+ */
+int dcma_reserve_set(struct dcma_region *region, unsigned long pages)
+{
+	unsigned long flags;
+
+	if (!region->active || !region->reusable)
+		return -EOPNOTSUPP;
+	if (pages > region->nr_pages)
+		return -EINVAL;
+	spin_lock_irqsave(&region->lock, flags);
+	region->reserve_target = pages;
+	spin_unlock_irqrestore(&region->lock, flags);
+	mod_delayed_work(system_unbound_wq, &region->reserve_work, 0);
+	return 0;
+}
+
+/*
+ * After a last put: keep up to what the reserve lacks of its target and
+ * give the rest of [pfn, pfn + nr) back to the page allocator.  The range
+ * is out of the buffers but not yet free in the allocator.
+ */
+static void dcma_reserve_keep(struct dcma_region *r, unsigned long pfn,
+			      unsigned long nr)
+{
+	unsigned long flags, keep = 0;
+
+	spin_lock_irqsave(&r->lock, flags);
+	if (r->reserve_target > r->reserve_pages)
+		keep = min(nr, r->reserve_target - r->reserve_pages);
+	bitmap_set(r->reserve, pfn - r->base_pfn, keep);
+	r->reserve_pages += keep;
+	spin_unlock_irqrestore(&r->lock, flags);
+	if (keep < nr)
+		free_contig_range(pfn + keep, nr - keep);
+}
+
 static bool __init dcma_region_in_one_zone(struct dcma_region *r)
 {
 	unsigned long pfn, end = r->base_pfn + r->nr_pages;
@@ -246,16 +508,23 @@ static int __init dcma_activate(struct dcma_region *r)
 		reason = "range spans more than one zone";
 		goto out_give_back;
 	}
+	if (r->reusable) {
+		r->reserve = kvcalloc(BITS_TO_LONGS(r->nr_pages),
+				      sizeof(unsigned long), GFP_KERNEL);
+		if (!r->reserve)
+			goto out_give_back;
+		INIT_DELAYED_WORK(&r->reserve_work, dcma_reserve_work);
+	}
 	if (r->ops->node_size) {
 		node = kzalloc(r->ops->node_size, GFP_KERNEL);
 		if (!node)
-			goto out_give_back;
+			goto out_free_reserve;
 	}
 	r->alloc_state = r->ops->create(r->base_pfn, r->nr_pages, node);
 	if (IS_ERR_OR_NULL(r->alloc_state)) {
 		kfree(node);
 		r->alloc_state = NULL;
-		goto out_give_back;
+		goto out_free_reserve;
 	}
 
 	if (r->reusable)
@@ -264,6 +533,9 @@ static int __init dcma_activate(struct dcma_region *r)
 	r->active = true;
 	return 0;
 
+out_free_reserve:
+	kvfree(r->reserve);
+	r->reserve = NULL;
 out_give_back:
 	/* Useless as a region: the pages go to the page allocator. */
 	for (pfn = r->base_pfn; pfn < end; pfn++)
@@ -389,15 +661,6 @@ static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
 }
 
 /*
- * Pick a range and, for a reusable region, claim its pages.  A candidate
- * whose pages stay busy is kept allocated while the next one is picked, so
- * that the allocator cannot offer it again, and the next candidates are
- * pageblock aligned: alloc_contig_range() fails for a whole pageblock, so
- * the retry must start in another one rather than a page further on.  All
- * the busy candidates are given back at the end.  Returns 0 and the first
- * pfn, or -errno.
- */
-/*
  * Pages of a range that are not free in the page allocator: for a range
  * no buffer holds, the pages someone else uses right now.  Read without
  * the zone lock, so racy; may sleep.
@@ -422,11 +685,21 @@ unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr)
 	return used;
 }
 
+/*
+ * Pick a range and, for a reusable region, claim the pages the reserve
+ * does not already hold.  A candidate whose pages stay busy is kept
+ * allocated while the next one is picked, so that the allocator cannot
+ * offer it again, and the next candidates are pageblock aligned:
+ * alloc_contig_range() fails for a whole pageblock, so the retry must
+ * start in another one rather than a page further on.  All the busy
+ * candidates are given back at the end.  Returns 0 and the first pfn, or
+ * -errno.
+ */
 static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 			    unsigned long align, gfp_t gfp, unsigned long *pfn,
 			    int *retries)
 {
-	unsigned long in_use;
+	unsigned long migrated = 0, hits = 0;
 	gfp_t node_gfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_NOWAIT;
 	unsigned long busy[DCMA_CLAIM_TRIES];
 	int nr_busy = 0, ret, i;
@@ -458,13 +731,9 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 		if (!r->reusable)
 			break;
 
-		in_use = dcma_range_in_use(*pfn, nr);
-		ret = alloc_contig_range(*pfn, *pfn + nr, MIGRATE_CMA,
-					 GFP_KERNEL | (gfp & __GFP_NOWARN));
-		if (!ret) {
-			atomic_long_add(in_use, &r->stats.pages_migrated);
+		ret = dcma_claim(r, *pfn, nr, gfp, &migrated, &hits);
+		if (!ret)
 			break;
-		}
 		trace_dcma_migrate_retry(r->name, *pfn, nr, ret);
 		busy[nr_busy++] = *pfn;
 		atomic_long_inc(&r->stats.retries);
@@ -475,6 +744,8 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 	}
 	if (r->reusable)
 		mutex_unlock(&r->claim_lock);
+	atomic_long_add(migrated, &r->stats.pages_migrated);
+	atomic_long_add(hits, &r->stats.pages_from_reserve);
 
 	for (i = 0; i < nr_busy; i++)
 		dcma_range_free(r, busy[i], nr);
@@ -753,7 +1024,7 @@ int dcma_put(phys_addr_t phys)
 
 	r = buf->region;
 	if (r->reusable)
-		free_contig_range(buf->pfn, buf->nr_pages);
+		dcma_reserve_keep(r, buf->pfn, buf->nr_pages);
 	dcma_range_free(r, buf->pfn, buf->nr_pages);
 	atomic_long_inc(&r->stats.frees);
 	atomic_long_add(buf->nr_pages, &r->stats.pages_released);

@@ -9,6 +9,8 @@
  *   release_pages_success  pages given back by last dcma_put()s
  *   total_pages            pages in the region
  *   available_pages        pages not held by any buffer
+ *   reserve_pages          (rw) pages of a reusable region kept claimed
+ *                          ahead of demand; writing sets the target
  */
 
 #define pr_fmt(fmt) "dcma: " fmt
@@ -62,7 +64,29 @@ static ssize_t available_pages_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", info.free_pages);
 }
 
+static ssize_t reserve_pages_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  READ_ONCE(dcma_from_kobj(kobj)->reserve_target));
+}
+
+static ssize_t reserve_pages_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	unsigned long pages;
+	int ret;
+
+	ret = kstrtoul(buf, 0, &pages);
+	if (ret)
+		return ret;
+	ret = dcma_reserve_set(dcma_from_kobj(kobj), pages);
+	return ret ?: count;
+}
+
 static struct kobj_attribute total_pages_attr = __ATTR_RO(total_pages);
+static struct kobj_attribute reserve_pages_attr = __ATTR_RW(reserve_pages);
 static struct kobj_attribute available_pages_attr = __ATTR_RO(available_pages);
 
 static struct attribute *dcma_attrs[] = {
@@ -71,6 +95,7 @@ static struct attribute *dcma_attrs[] = {
 	&release_pages_success_attr.attr,
 	&total_pages_attr.attr,
 	&available_pages_attr.attr,
+	&reserve_pages_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(dcma);
