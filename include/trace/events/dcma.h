@@ -97,33 +97,27 @@ TRACE_EVENT(dcma_migrate_retry,
 		  __entry->pfn, __entry->nr_pages, __entry->err)
 );
 
-/*
- * The reserve worker claimed @taken pages of the pageblock at @pfn ahead
- * of demand (fewer than its size when some pages stayed busy).
- */
+/* The reserve worker claimed @nr_pages pages at @pfn ahead of demand. */
 TRACE_EVENT(dcma_reserve,
 
-	TP_PROTO(const char *region, unsigned long pfn, unsigned long nr_pages,
-		 unsigned long taken),
+	TP_PROTO(const char *region, unsigned long pfn, unsigned long nr_pages),
 
-	TP_ARGS(region, pfn, nr_pages, taken),
+	TP_ARGS(region, pfn, nr_pages),
 
 	TP_STRUCT__entry(
 		__string(region, region)
 		__field(unsigned long, pfn)
 		__field(unsigned long, nr_pages)
-		__field(unsigned long, taken)
 	),
 
 	TP_fast_assign(
 		__assign_str(region, region);
 		__entry->pfn = pfn;
 		__entry->nr_pages = nr_pages;
-		__entry->taken = taken;
 	),
 
-	TP_printk("region=%s pfn=%#lx pages=%lu taken=%lu", __get_str(region),
-		  __entry->pfn, __entry->nr_pages, __entry->taken)
+	TP_printk("region=%s pfn=%#lx pages=%lu", __get_str(region),
+		  __entry->pfn, __entry->nr_pages)
 );
 
 DECLARE_EVENT_CLASS(dcma_buffer,

@@ -7,6 +7,7 @@
 #define _KERNEL_DMA_DCMA_DCMA_H
 
 #include <linux/dcma.h>
+#include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/seq_file.h>
@@ -25,6 +26,11 @@ extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
 
 /* How long the reserve worker waits after an allocation dipped into it */
 #define DCMA_RESERVE_DELAY	msecs_to_jiffies(50)
+/* Pages the reserve worker claims at a time, holding the claim lock */
+#define DCMA_RESERVE_CHUNK	64UL
+
+/* Spare buffers and allocator nodes each region keeps for hard times */
+#define DCMA_POOL_MIN		16
 
 /* Longest owner ("<device>/<kind>") kept with a buffer, for debugfs. */
 #define DCMA_OWNER_LEN		48
@@ -83,15 +89,20 @@ struct dcma_stats {
  *	taken from the page allocator, while no buffer does (under @lock).
  *	Only pages free in the allocator have their bit set, except for a
  *	buffer's pages between its last put and their return to the
- *	allocator.  Bits are set by puts and the reserve worker and cleared
- *	by claims and the worker, which all but puts do under @claim_lock.
+ *	allocator.  Bits are set by puts, claims and the reserve worker and
+ *	cleared by allocations and the worker; claims and the worker hold
+ *	@claim_lock.
  * @reserve_pages: pages in @reserve (under @lock)
  * @reserve_target: pages the reserve worker keeps in @reserve (under @lock)
  * @reserve_work: tops the reserve up to its target, or trims it down
+ * @buf_pool: struct dcma_buffer for allocations
+ * @node_pool: the allocator's bookkeeping nodes, if it has any
  * @claim_lock: serialises alloc_contig_range() within the region (two
  *	claims sharing a pageblock would otherwise fail each other with
- *	-EBUSY) and the clearing of @reserve bits.  Regions never share
- *	pageblocks, so regions never wait for each other.
+ *	-EBUSY), so that a claim sees the @reserve bits of its range change
+ *	only by its own hand.  Not taken by allocations that the reserve
+ *	serves whole.  Regions never share pageblocks, so regions never
+ *	wait for each other.
  * @stats: counters for debugfs
  */
 struct dcma_region {
@@ -111,6 +122,8 @@ struct dcma_region {
 	unsigned long reserve_pages;
 	unsigned long reserve_target;
 	struct delayed_work reserve_work;
+	mempool_t *buf_pool;
+	mempool_t *node_pool;
 
 	struct mutex claim_lock;	/* see @claim_lock above */
 	struct dcma_stats stats;

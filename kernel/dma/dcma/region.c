@@ -39,6 +39,7 @@
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/memblock.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -227,11 +228,11 @@ void __init dcma_reserve(phys_addr_t limit)
  * The reserve: pages of a reusable region that dcma has already taken
  * from the page allocator while no buffer holds them, so that an
  * allocation landing on them has nothing to isolate or migrate.  Puts
- * keep a buffer's pages there up to the target; the reserve worker claims
- * pages of free pageblocks, lowest first (where both allocators place
- * requests in a region with room), shortly after an allocation left the
- * reserve short, and gives surplus pages back, highest first, when the
- * target goes down.
+ * keep a buffer's pages there; shortly after an allocation left the
+ * reserve short, or a put or a lower target left it too big, the reserve
+ * worker claims pages of free pageblocks, lowest first (where both
+ * allocators place requests in a region with room), or gives the surplus
+ * back, highest first.
  */
 
 /* Reserve pages in [pfn, pfn + nr).  Called under the region's lock. */
@@ -276,9 +277,10 @@ static unsigned long dcma_reserve_next(struct dcma_region *r,
  * Take [pfn, pfn + nr) for a buffer: claim with alloc_contig_range() the
  * runs the reserve does not hold, then clear the range from the reserve.
  * On failure the runs claimed so far join the reserve, so nothing taken
- * is lost.  Called under the claim lock, on a range the allocator just
- * gave out; adds to *@migrated the pages someone else was using and to
- * *@hits the pages the reserve provided.
+ * is lost.  Called under the claim lock, on a range the allocator gave
+ * out; the reserve worker may have claimed some of its pages meanwhile,
+ * which then count as the reserve's.  Adds to *@migrated the pages
+ * someone else was using and to *@hits the pages the reserve provided.
  */
 static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 		      unsigned long nr, gfp_t gfp, unsigned long *migrated,
@@ -390,14 +392,18 @@ static void dcma_reserve_work(struct work_struct *work)
 {
 	struct dcma_region *r = container_of(to_delayed_work(work),
 					     struct dcma_region, reserve_work);
-	unsigned long from = r->base_pfn, pb, pos, run, end, flags, want;
+	unsigned long from = r->base_pfn, pb, pos, run = 0, end, flags, want;
 	unsigned long taken;
 
 	mutex_lock(&r->claim_lock);
 	dcma_reserve_trim(r);
 	mutex_unlock(&r->claim_lock);
 
-	/* a pageblock at most per claim, so allocations wait for one at most */
+	/*
+	 * DCMA_RESERVE_CHUNK pages at most per claim, with the claim lock
+	 * dropped in between, so that an allocation waits for one chunk at
+	 * most; busy pages are left for the next pass
+	 */
 	for (;;) {
 		spin_lock_irqsave(&r->lock, flags);
 		want = r->reserve_target > r->reserve_pages ?
@@ -414,12 +420,12 @@ static void dcma_reserve_work(struct work_struct *work)
 		}
 		end = pb + pageblock_nr_pages;
 		taken = 0;
-		for (pos = pb; pos < end && taken < want; pos = run) {
+		for (pos = pb; pos < end; pos = run) {
 			pos = dcma_reserve_next(r, pos, end, false);
 			if (pos >= end)
 				break;
 			run = dcma_reserve_next(r, pos, end, true);
-			run = min(run, pos + want - taken);
+			run = min3(run, pos + want, pos + DCMA_RESERVE_CHUNK);
 			if (alloc_contig_range(pos, run, MIGRATE_CMA,
 					       GFP_KERNEL | __GFP_NOWARN))
 				continue;
@@ -427,12 +433,18 @@ static void dcma_reserve_work(struct work_struct *work)
 			bitmap_set(r->reserve, pos - r->base_pfn, run - pos);
 			r->reserve_pages += run - pos;
 			spin_unlock_irqrestore(&r->lock, flags);
-			taken += run - pos;
+			taken = run - pos;
+			break;
 		}
 		mutex_unlock(&r->claim_lock);
-		atomic_long_add(taken, &r->stats.pages_reserved);
-		trace_dcma_reserve(r->name, pb, pageblock_nr_pages, taken);
-		from = end;
+		if (taken) {
+			atomic_long_add(taken, &r->stats.pages_reserved);
+			trace_dcma_reserve(r->name, pos, taken);
+			/* the pageblock again: allocations may have come */
+			from = pb;
+		} else {
+			from = end;
+		}
 		cond_resched();
 	}
 }
@@ -465,23 +477,31 @@ int dcma_reserve_set(struct dcma_region *region, unsigned long pages)
 }
 
 /*
- * After a last put: keep up to what the reserve lacks of its target and
- * give the rest of [pfn, pfn + nr) back to the page allocator.  The range
- * is out of the buffers but not yet free in the allocator.
+ * After a last put: keep [pfn, pfn + nr) in the reserve, all of it, and
+ * let the worker give the surplus back, highest pages first.  The reserve
+ * thus drifts down to the lowest free pages, where the allocators place
+ * the next requests.  The range is out of the buffers but not yet free in
+ * the allocator.  A region without a reserve gives the pages straight
+ * back to the page allocator.
  */
 static void dcma_reserve_keep(struct dcma_region *r, unsigned long pfn,
 			      unsigned long nr)
 {
-	unsigned long flags, keep = 0;
+	unsigned long flags;
+	bool keep;
 
 	spin_lock_irqsave(&r->lock, flags);
-	if (r->reserve_target > r->reserve_pages)
-		keep = min(nr, r->reserve_target - r->reserve_pages);
-	bitmap_set(r->reserve, pfn - r->base_pfn, keep);
-	r->reserve_pages += keep;
+	keep = r->reserve_target;
+	if (keep) {
+		bitmap_set(r->reserve, pfn - r->base_pfn, nr);
+		r->reserve_pages += nr;
+		if (r->reserve_pages > r->reserve_target)
+			queue_delayed_work(system_unbound_wq, &r->reserve_work,
+					   DCMA_RESERVE_DELAY);
+	}
 	spin_unlock_irqrestore(&r->lock, flags);
-	if (keep < nr)
-		free_contig_range(pfn + keep, nr - keep);
+	if (!keep)
+		free_contig_range(pfn, nr);
 }
 
 static bool __init dcma_region_in_one_zone(struct dcma_region *r)
@@ -515,16 +535,24 @@ static int __init dcma_activate(struct dcma_region *r)
 			goto out_give_back;
 		INIT_DELAYED_WORK(&r->reserve_work, dcma_reserve_work);
 	}
+	r->buf_pool = mempool_create_kmalloc_pool(DCMA_POOL_MIN,
+						  sizeof(struct dcma_buffer));
+	if (!r->buf_pool)
+		goto out_free_reserve;
 	if (r->ops->node_size) {
+		r->node_pool = mempool_create_kmalloc_pool(DCMA_POOL_MIN,
+							   r->ops->node_size);
+		if (!r->node_pool)
+			goto out_free_buf_pool;
 		node = kzalloc(r->ops->node_size, GFP_KERNEL);
 		if (!node)
-			goto out_free_reserve;
+			goto out_free_node_pool;
 	}
 	r->alloc_state = r->ops->create(r->base_pfn, r->nr_pages, node);
 	if (IS_ERR_OR_NULL(r->alloc_state)) {
 		kfree(node);
 		r->alloc_state = NULL;
-		goto out_free_reserve;
+		goto out_free_node_pool;
 	}
 
 	if (r->reusable)
@@ -533,6 +561,12 @@ static int __init dcma_activate(struct dcma_region *r)
 	r->active = true;
 	return 0;
 
+out_free_node_pool:
+	mempool_destroy(r->node_pool);
+	r->node_pool = NULL;
+out_free_buf_pool:
+	mempool_destroy(r->buf_pool);
+	r->buf_pool = NULL;
 out_free_reserve:
 	kvfree(r->reserve);
 	r->reserve = NULL;
@@ -647,6 +681,21 @@ void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info)
 	spin_unlock_irqrestore(&region->lock, flags);
 }
 
+/*
+ * Bookkeeping for an allocation, zeroed.  A mempool: under memory pressure
+ * the slab is asked without direct reclaim and the pool's spares fill in,
+ * so a request does not stall in reclaim for a few bytes.
+ */
+static void *dcma_pool_zalloc(mempool_t *pool, size_t size, gfp_t gfp)
+{
+	void *p = mempool_alloc(pool, gfpflags_allow_blocking(gfp) ?
+				      GFP_KERNEL : GFP_NOWAIT);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
 /* Give a range back to the allocator; free the node it returns. */
 static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
 			    unsigned long nr)
@@ -657,7 +706,8 @@ static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
 	spin_lock_irqsave(&r->lock, flags);
 	node = r->ops->free(r->alloc_state, pfn, nr);
 	spin_unlock_irqrestore(&r->lock, flags);
-	kfree(node);
+	if (node)
+		mempool_free(node, r->node_pool);
 }
 
 /*
@@ -687,9 +737,11 @@ unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr)
 
 /*
  * Pick a range and, for a reusable region, claim the pages the reserve
- * does not already hold.  A candidate whose pages stay busy is kept
- * allocated while the next one is picked, so that the allocator cannot
- * offer it again, and the next candidates are pageblock aligned:
+ * does not already hold.  A range all in the reserve is taken under the
+ * region's lock alone, so the common case never waits for a claim in
+ * progress or for the reserve worker.  A candidate whose pages stay busy
+ * is kept allocated while the next one is picked, so that the allocator
+ * cannot offer it again, and the next candidates are pageblock aligned:
  * alloc_contig_range() fails for a whole pageblock, so the retry must
  * start in another one rather than a page further on.  All the busy
  * candidates are given back at the end.  Returns 0 and the first pfn, or
@@ -700,17 +752,16 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 			    int *retries)
 {
 	unsigned long migrated = 0, hits = 0;
-	gfp_t node_gfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_NOWAIT;
 	unsigned long busy[DCMA_CLAIM_TRIES];
 	int nr_busy = 0, ret, i;
 	unsigned long flags;
 	void *node = NULL;
+	bool reserved;
 
-	if (r->reusable)
-		mutex_lock(&r->claim_lock);
 	for (;;) {
 		if (!node && r->ops->node_size) {
-			node = kzalloc(r->ops->node_size, node_gfp);
+			node = dcma_pool_zalloc(r->node_pool, r->ops->node_size,
+						gfp);
 			if (!node) {
 				atomic_long_inc(&r->stats.fails_nomem);
 				ret = -ENOMEM;
@@ -721,6 +772,18 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 			align = max_t(unsigned long, align, pageblock_nr_pages);
 		spin_lock_irqsave(&r->lock, flags);
 		ret = r->ops->alloc(r->alloc_state, nr, align, pfn, node);
+		/* all in the reserve: ours with nothing to claim or wait for */
+		reserved = !ret && r->reusable &&
+			   dcma_reserve_count(r, *pfn, nr) == nr;
+		if (reserved) {
+			bitmap_clear(r->reserve, *pfn - r->base_pfn, nr);
+			r->reserve_pages -= nr;
+			hits += nr;
+			if (r->reserve_pages < r->reserve_target)
+				queue_delayed_work(system_unbound_wq,
+						   &r->reserve_work,
+						   DCMA_RESERVE_DELAY);
+		}
 		spin_unlock_irqrestore(&r->lock, flags);
 		if (ret) {
 			atomic_long_inc(nr_busy ? &r->stats.fails_busy :
@@ -728,10 +791,12 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 			break;
 		}
 		node = NULL;
-		if (!r->reusable)
+		if (!r->reusable || reserved)
 			break;
 
+		mutex_lock(&r->claim_lock);
 		ret = dcma_claim(r, *pfn, nr, gfp, &migrated, &hits);
+		mutex_unlock(&r->claim_lock);
 		if (!ret)
 			break;
 		trace_dcma_migrate_retry(r->name, *pfn, nr, ret);
@@ -742,14 +807,13 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 			break;
 		}
 	}
-	if (r->reusable)
-		mutex_unlock(&r->claim_lock);
 	atomic_long_add(migrated, &r->stats.pages_migrated);
 	atomic_long_add(hits, &r->stats.pages_from_reserve);
 
 	for (i = 0; i < nr_busy; i++)
 		dcma_range_free(r, busy[i], nr);
-	kfree(node);
+	if (node)
+		mempool_free(node, r->node_pool);
 	*retries = nr_busy;
 	return ret;
 }
@@ -793,7 +857,6 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    gfp_t gfp, const char *owner)
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages, flags;
-	gfp_t buf_gfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_NOWAIT;
 	unsigned long pfn = 0;
 	struct dcma_buffer *buf;
 	int ret, retries = 0;
@@ -811,7 +874,7 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 	trace_dcma_alloc_start(region->name, owner, nr, align_pages);
 	start = ktime_get_ns();
 
-	buf = kzalloc(sizeof(*buf), buf_gfp);
+	buf = dcma_pool_zalloc(region->buf_pool, sizeof(*buf), gfp);
 	if (!buf) {
 		atomic_long_inc(&region->stats.fails_nomem);
 		ret = -ENOMEM;
@@ -819,7 +882,7 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 	}
 	ret = dcma_range_alloc(region, nr, align_pages, gfp, &pfn, &retries);
 	if (ret) {
-		kfree(buf);
+		mempool_free(buf, region->buf_pool);
 		ret = ret == -EBUSY ? -ENOMEM : ret;
 		goto out_fail;
 	}
@@ -1029,7 +1092,7 @@ int dcma_put(phys_addr_t phys)
 	atomic_long_inc(&r->stats.frees);
 	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
 	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
-	kfree(buf);
+	mempool_free(buf, r->buf_pool);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dcma_put);
