@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dcma: the same workloads through dma_alloc_coherent() on devices bound to
+ * dcma regions and on devices drawing from mainline CMA areas, in the same
+ * boot, for "make bench" (CONFIG_DCMA_BENCH; test kernels only).
+ *
+ * The devices are platform devices named "dcma-bench...": from the device
+ * tree ("linux,dcma-bench" nodes whose memory-region is a dcma region or a
+ * reusable shared-dma-pool, which probe hands to
+ * of_reserved_mem_device_init() as any driver would) or, without a device
+ * tree, four devices this file registers, the odd ones on the default CMA
+ * area ("cma=") and the even ones bound by "dcma_map=".  A device that got
+ * a CMA area is a mainline device; the others must be bound to dcma.  The
+ * first two of each kind are "a" and "b".
+ *
+ * Root writes one command to /sys/kernel/debug/dcma/bench and reads the
+ * results back:
+ *
+ *   idle SIZE N              N allocations and frees of SIZE bytes on each
+ *                            "a" device, and the time to memset() the
+ *                            buffer once more with its TLB entries
+ *                            flushed, the zeroing floor
+ *   pressure SIZE N PCT      the same, each allocation waiting (at most a
+ *                            second) until PCT percent of the device's
+ *                            lendable pages are lent to someone else
+ *   pinned SIZE N            the same, counting the pages held by I/O in
+ *                            flight (pinned, or referenced by
+ *                            get_user_pages()) and whether the request
+ *                            fits beside them
+ *   churn N SEED             N mixed-size allocations and frees at 70-90%
+ *                            occupancy from one pseudo-random sequence
+ *   conc SIZE N THREADS      THREADS kthreads, one per CPU, alternating
+ *                            between the "a" and "b" devices, N pairs each
+ *
+ * Every result line starts with "result" or "cdf"; times are nanoseconds.
+ */
+
+#define pr_fmt(fmt) "dcma-bench: " fmt
+
+#include <linux/cma.h>
+#include <linux/completion.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/of_reserved_mem.h>
+#include <linux/platform_device.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+
+#include <asm/tlbflush.h>
+
+#include "dcma.h"
+
+#define BENCH_DEVS		4
+#define BENCH_OUT_SIZE		(64 * 1024)
+#define BENCH_MAX_SAMPLES	100000
+#define BENCH_CDF_POINTS	51
+#define BENCH_MAX_THREADS	8
+
+/**
+ * struct bench_dev - one device under test
+ * @dev: the device
+ * @mainline: draws from a mainline CMA area (dev->cma_area)
+ * @base_pfn: first page of its area or region, known after an allocation
+ * @nr_pages: pages in it
+ * @region: the dcma region, for dcma devices
+ */
+struct bench_dev {
+	struct device *dev;
+	bool mainline;
+	unsigned long base_pfn;
+	unsigned long nr_pages;
+	struct dcma_region *region;
+};
+
+/*
+ * Serialises commands: one runs at a time, and it owns @bench_out.
+ * The device table is written at probe, before commands can run.
+ */
+static DEFINE_MUTEX(bench_lock);
+static struct bench_dev bench_devs[BENCH_DEVS];
+static int bench_nr_devs;
+static char *bench_out;		/* under bench_lock */
+static size_t bench_len;	/* under bench_lock */
+static struct platform_device *bench_pdevs[BENCH_DEVS];
+
+static __printf(1, 2) void bench_printf(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	bench_len += vscnprintf(bench_out + bench_len,
+				BENCH_OUT_SIZE - bench_len, fmt, args);
+	va_end(args);
+}
+
+/* The first (@idx 0) or second mainline or dcma device, or NULL */
+static struct bench_dev *bench_dev(bool mainline, int idx)
+{
+	int i;
+
+	for (i = 0; i < bench_nr_devs; i++)
+		if (bench_devs[i].mainline == mainline && !idx--)
+			return &bench_devs[i];
+	return NULL;
+}
+
+static const char *bench_kind(const struct bench_dev *b)
+{
+	return b->mainline ? "mainline" : "dcma";
+}
+
+/*
+ * Learn the device's area from a buffer it got; fails when the buffer is
+ * not where the device was meant to draw from.
+ */
+static int bench_locate(struct bench_dev *b, dma_addr_t handle)
+{
+	phys_addr_t phys = dma_to_phys(b->dev, handle);
+	struct dcma_region *r = dcma_region_of(phys);
+
+	if (b->mainline) {
+		struct cma *cma = b->dev->cma_area;
+
+		if (r || !cma || phys < cma_get_base(cma) ||
+		    phys >= cma_get_base(cma) + cma_get_size(cma))
+			goto out_misplaced;
+		b->base_pfn = PHYS_PFN(cma_get_base(cma));
+		b->nr_pages = cma_get_size(cma) >> PAGE_SHIFT;
+		return 0;
+	}
+	if (!r)
+		goto out_misplaced;
+	b->region = r;
+	b->base_pfn = r->base_pfn;
+	b->nr_pages = r->nr_pages;
+	return 0;
+
+out_misplaced:
+	dev_err(b->dev, "buffer at %pa is not in the device's %s area\n",
+		&phys, bench_kind(b));
+	return -ENXIO;
+}
+
+/* Pages of @b's area that someone else uses: lent (racy, may sleep) */
+static unsigned long bench_lent(struct bench_dev *b)
+{
+	unsigned long used = dcma_range_in_use(b->base_pfn, b->nr_pages);
+
+	if (b->region)
+		used -= min(used, READ_ONCE(b->region->reserve_pages));
+	return used;
+}
+
+/* Pages of @b's area that may be lent: all but a dcma region's reserve */
+static unsigned long bench_lendable(struct bench_dev *b)
+{
+	unsigned long reserve = b->region ?
+				READ_ONCE(b->region->reserve_target) : 0;
+
+	return b->nr_pages - min(b->nr_pages, reserve);
+}
+
+/*
+ * Whether someone holds @page beyond its mappings: a pin (FOLL_PIN), or
+ * a reference taken by get_user_pages(), which is how this kernel's block
+ * layer holds O_DIRECT buffers while the I/O is in flight.  Racy.
+ */
+static bool bench_page_held(struct page *page)
+{
+	if (PageBuddy(page) || !page_count(page))
+		return false;
+	if (page_maybe_dma_pinned(page))
+		return true;
+	return PageLRU(page) && PageAnon(page) && !PageCompound(page) &&
+	       page_count(page) > page_mapcount(page);
+}
+
+/* Pages held by I/O (bench_page_held()), and the longest run of others */
+static void bench_pins(struct bench_dev *b, unsigned long *pinned,
+		       unsigned long *free_run)
+{
+	unsigned long pfn, run = 0;
+
+	*pinned = 0;
+	*free_run = 0;
+	for (pfn = b->base_pfn; pfn < b->base_pfn + b->nr_pages; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (bench_page_held(page)) {
+			(*pinned)++;
+			run = 0;
+		} else {
+			*free_run = max(*free_run, ++run);
+		}
+		cond_resched();
+	}
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 bench_pct(const u64 *sorted, int n, int pct)
+{
+	return n ? sorted[min(n - 1, (n * pct) / 100)] : 0;
+}
+
+static void bench_report(const char *scen, struct bench_dev *b, size_t size,
+			 u64 *lat, int ok, int fail, u64 *floor,
+			 const char *extra)
+{
+	int i;
+
+	sort(lat, ok, sizeof(*lat), bench_cmp_u64, NULL);
+	sort(floor, ok, sizeof(*floor), bench_cmp_u64, NULL);
+	bench_printf("result scen=%s dev=%s size=%zu n=%d fail=%d p50=%llu p99=%llu max=%llu floor_p50=%llu floor_p99=%llu%s\n",
+		     scen, bench_kind(b), size, ok + fail, fail,
+		     bench_pct(lat, ok, 50), bench_pct(lat, ok, 99),
+		     ok ? lat[ok - 1] : 0, bench_pct(floor, ok, 50),
+		     bench_pct(floor, ok, 99), extra);
+	bench_printf("cdf scen=%s dev=%s size=%zu ns=", scen, bench_kind(b),
+		     size);
+	for (i = 0; i < BENCH_CDF_POINTS; i++)
+		bench_printf("%s%llu", i ? "," : "",
+			     bench_pct(lat, ok, i * 100 / (BENCH_CDF_POINTS - 1)));
+	bench_printf("\n");
+}
+
+enum bench_mode { BENCH_IDLE, BENCH_PRESSURE, BENCH_PINNED };
+
+/* Wait until @pct percent of @b's lendable pages are lent, a second at most */
+static unsigned long bench_wait_lent(struct bench_dev *b, unsigned int pct)
+{
+	unsigned long want = bench_lendable(b) * pct / 100, lent;
+	int tries = 200;
+
+	while ((lent = bench_lent(b)) < want && tries--)
+		usleep_range(4000, 6000);
+	return lent;
+}
+
+/* idle, pressure and pinned: alloc, memset floor, free; both "a" devices */
+static int bench_pairs(enum bench_mode mode, size_t size, int n,
+		       unsigned int pct)
+{
+	static const char * const names[] = { "idle", "pressure", "pinned" };
+	u64 *lat, *floor, t0, t1, lent_sum[2] = {}, pins_sum[2] = {};
+	int ok[2] = {}, fail[2] = {}, unfit_fail[2] = {}, i, d, k, ret = 0;
+	struct bench_dev *devs[2] = { bench_dev(false, 0), bench_dev(true, 0) };
+	unsigned long pinned, free_run;
+	dma_addr_t handle;
+	char extra[192];
+	void *cpu;
+
+	if (!devs[0] || !devs[1])
+		return -ENODEV;
+	lat = kvcalloc(4 * n, sizeof(u64), GFP_KERNEL);
+	if (!lat)
+		return -ENOMEM;
+	floor = lat + 2 * n;
+
+	for (i = 0; i < n; i++) {
+		/* alternate which device goes first, so neither is favoured */
+		for (d = 0; d < 2; d++) {
+			struct bench_dev *b = devs[(i + d) & 1];
+
+			k = (i + d) & 1;
+
+			if (mode == BENCH_PRESSURE)
+				lent_sum[k] += bench_wait_lent(b, pct);
+			if (mode == BENCH_PINNED) {
+				bench_pins(b, &pinned, &free_run);
+				pins_sum[k] += pinned;
+			}
+			t0 = ktime_get_ns();
+			cpu = dma_alloc_coherent(b->dev, size, &handle,
+						 GFP_KERNEL | __GFP_NOWARN);
+			t1 = ktime_get_ns();
+			if (!cpu) {
+				fail[k]++;
+				if (mode == BENCH_PINNED &&
+				    free_run < PAGE_ALIGN(size) >> PAGE_SHIFT)
+					unfit_fail[k]++;
+				continue;
+			}
+			if (!b->nr_pages)
+				ret = bench_locate(b, handle);
+			lat[k * n + ok[k]] = t1 - t0;
+			/* as cold as the buffer was: no TLB entry for it */
+			flush_tlb_kernel_range((unsigned long)cpu,
+					       (unsigned long)cpu + size);
+			t0 = ktime_get_ns();
+			memset(cpu, 0, size);
+			floor[k * n + ok[k]] = ktime_get_ns() - t0;
+			ok[k]++;
+			dma_free_coherent(b->dev, size, cpu, handle);
+			if (ret)
+				goto out_free;
+		}
+		cond_resched();
+	}
+
+	for (k = 0; k < 2; k++) {
+		struct bench_dev *b = devs[k];
+		int samples = max(1, ok[k] + fail[k]);
+
+		snprintf(extra, sizeof(extra),
+			 " lent_pct=%llu lendable_pct=%lu pinned_avg=%llu unfit_fails=%d base=%#llx pages=%lu",
+			 b->nr_pages && mode == BENCH_PRESSURE ?
+			 div64_u64(100 * lent_sum[k], samples * b->nr_pages) : 0,
+			 b->nr_pages ? 100 * bench_lendable(b) / b->nr_pages : 0,
+			 div64_u64(pins_sum[k], samples), unfit_fail[k],
+			 (unsigned long long)PFN_PHYS(b->base_pfn), b->nr_pages);
+		bench_report(names[mode], b, size, lat + k * n, ok[k], fail[k],
+			     floor + k * n, extra);
+	}
+out_free:
+	kvfree(lat);
+	return ret;
+}
+
+struct bench_buf {
+	void *cpu;
+	dma_addr_t handle;
+	size_t size;
+};
+
+#define BENCH_CHURN_LIVE	8192
+
+/*
+ * Mixed sizes, 1 to 512 pages with the size order drawn first, so small
+ * and large requests are equally common; allocate below 70% occupancy,
+ * free above 90%, either in between.  A request counts as fitting when
+ * the free space is at least its size.
+ */
+static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
+			    int n, u32 seed)
+{
+	unsigned long used = 0, nr, total = b->nr_pages;
+	int nlive = 0, fits = 0, fit_fails = 0, other_fails = 0, allocs = 0;
+	int i, j, pct;
+	struct rnd_state rnd;
+	bool alloc;
+
+	prandom_seed_state(&rnd, seed);
+	for (i = 0; i < n; i++) {
+		pct = total ? used * 100 / total : 0;
+		alloc = pct < 70 || (pct <= 90 && prandom_u32_state(&rnd) & 1);
+		if (alloc && nlive < BENCH_CHURN_LIVE) {
+			nr = 1 + prandom_u32_state(&rnd) %
+				 (1U << (prandom_u32_state(&rnd) % 10));
+			live[nlive].size = nr << PAGE_SHIFT;
+			live[nlive].cpu = dma_alloc_coherent(b->dev,
+							     live[nlive].size,
+							     &live[nlive].handle,
+							     GFP_KERNEL | __GFP_NOWARN);
+			allocs++;
+			if (total - used >= nr)
+				fits++;
+			if (live[nlive].cpu) {
+				used += nr;
+				nlive++;
+			} else if (total - used >= nr) {
+				fit_fails++;
+			} else {
+				other_fails++;
+			}
+		} else if (nlive) {
+			j = prandom_u32_state(&rnd) % nlive;
+			dma_free_coherent(b->dev, live[j].size, live[j].cpu,
+					  live[j].handle);
+			used -= live[j].size >> PAGE_SHIFT;
+			live[j] = live[--nlive];
+		}
+		cond_resched();
+	}
+	while (nlive--)
+		dma_free_coherent(b->dev, live[nlive].size, live[nlive].cpu,
+				  live[nlive].handle);
+	bench_printf("result scen=churn dev=%s n=%d allocs=%d fits=%d fit_fails=%d other_fails=%d success_permille=%d\n",
+		     bench_kind(b), n, allocs, fits, fit_fails, other_fails,
+		     fits ? 1000 * (fits - fit_fails) / fits : 1000);
+}
+
+static int bench_churn(int n, u32 seed)
+{
+	struct bench_dev *devs[2] = { bench_dev(false, 0), bench_dev(true, 0) };
+	struct bench_buf *live;
+	int k;
+
+	if (!devs[0] || !devs[1])
+		return -ENODEV;
+	for (k = 0; k < 2; k++)
+		if (!devs[k]->nr_pages)
+			return -EAGAIN;	/* run "idle" first: the area is unknown */
+	live = kvcalloc(BENCH_CHURN_LIVE, sizeof(*live), GFP_KERNEL);
+	if (!live)
+		return -ENOMEM;
+	for (k = 0; k < 2; k++)
+		bench_churn_dev(devs[k], live, n, seed);
+	kvfree(live);
+	return 0;
+}
+
+struct bench_thread {
+	struct bench_dev *b;
+	size_t size;
+	int n;
+	int fails;
+	atomic_t *ready;
+	struct completion *go;
+	struct completion done;
+	u64 start, end;
+};
+
+static int bench_thread_fn(void *data)
+{
+	struct bench_thread *t = data;
+	dma_addr_t handle;
+	void *cpu;
+	int i;
+
+	atomic_inc(t->ready);
+	wait_for_completion(t->go);
+	t->start = ktime_get_ns();
+	for (i = 0; i < t->n; i++) {
+		cpu = dma_alloc_coherent(t->b->dev, t->size, &handle,
+					 GFP_KERNEL | __GFP_NOWARN);
+		if (!cpu) {
+			t->fails++;
+			continue;
+		}
+		dma_free_coherent(t->b->dev, t->size, cpu, handle);
+	}
+	t->end = ktime_get_ns();
+	complete(&t->done);
+	return 0;
+}
+
+/* THREADS kthreads on CPUs 0.., alternating between the "a" and "b" devices */
+static int bench_conc_kind(bool mainline, size_t size, int n, int threads)
+{
+	struct bench_thread *t;
+	struct task_struct *task;
+	DECLARE_COMPLETION_ONSTACK(go);
+	atomic_t ready = ATOMIC_INIT(0);
+	u64 start = U64_MAX, end = 0;
+	int i, fails = 0, ret = 0;
+
+	t = kcalloc(threads, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < threads; i++) {
+		t[i].b = bench_dev(mainline, i & 1) ?: bench_dev(mainline, 0);
+		t[i].size = size;
+		t[i].n = n;
+		t[i].ready = &ready;
+		t[i].go = &go;
+		init_completion(&t[i].done);
+		task = kthread_create(bench_thread_fn, &t[i], "dcma-bench/%d", i);
+		if (IS_ERR(task)) {
+			ret = PTR_ERR(task);
+			threads = i;
+			break;
+		}
+		kthread_bind(task, i);
+		wake_up_process(task);
+	}
+	while (atomic_read(&ready) < threads)
+		usleep_range(1000, 2000);
+	complete_all(&go);
+	for (i = 0; i < threads; i++) {
+		wait_for_completion(&t[i].done);
+		start = min(start, t[i].start);
+		end = max(end, t[i].end);
+		fails += t[i].fails;
+	}
+	if (!ret && threads)
+		bench_printf("result scen=conc dev=%s size=%zu threads=%d ops=%d fails=%d ns=%llu ops_per_s=%llu\n",
+			     mainline ? "mainline" : "dcma", size, threads,
+			     n * threads, fails, end - start,
+			     div64_u64((u64)n * threads * NSEC_PER_SEC,
+				       max_t(u64, end - start, 1)));
+	kfree(t);
+	return ret;
+}
+
+static int bench_conc(size_t size, int n, int threads)
+{
+	int max_threads = min_t(int, BENCH_MAX_THREADS, num_online_cpus());
+	int ret;
+
+	if (threads < 1 || threads > max_threads)
+		return -EINVAL;
+	if (!bench_dev(false, 0) || !bench_dev(true, 0))
+		return -ENODEV;
+	ret = bench_conc_kind(false, size, n, threads);
+	return ret ?: bench_conc_kind(true, size, n, threads);
+}
+
+static int bench_run(char *cmd)
+{
+	unsigned long size, n, arg;
+	char word[16];
+	int got;
+
+	got = sscanf(cmd, "%15s %lu %lu %lu", word, &size, &n, &arg);
+	if (got < 3)
+		return -EINVAL;
+	if (!strcmp(word, "churn"))
+		return n > U32_MAX || size > BENCH_MAX_SAMPLES ? -EINVAL :
+		       bench_churn(size, n);
+	if (!size || size > SZ_256M || !n || n > BENCH_MAX_SAMPLES)
+		return -EINVAL;
+	if (!strcmp(word, "idle") && got == 3)
+		return bench_pairs(BENCH_IDLE, size, n, 0);
+	if (!strcmp(word, "pinned") && got == 3)
+		return bench_pairs(BENCH_PINNED, size, n, 0);
+	if (!strcmp(word, "pressure") && got == 4 && arg <= 100)
+		return bench_pairs(BENCH_PRESSURE, size, n, arg);
+	if (!strcmp(word, "conc") && got == 4)
+		return bench_conc(size, n, arg);
+	return -EINVAL;
+}
+
+static ssize_t bench_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	char cmd[64];
+	int ret;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+
+	mutex_lock(&bench_lock);
+	bench_len = 0;
+	ret = bench_run(cmd);
+	if (ret)
+		bench_len = 0;
+	mutex_unlock(&bench_lock);
+	return ret ?: count;
+}
+
+static ssize_t bench_read(struct file *file, char __user *ubuf, size_t count,
+			  loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&bench_lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, bench_out, bench_len);
+	mutex_unlock(&bench_lock);
+	return ret;
+}
+
+static const struct file_operations bench_fops = {
+	.owner = THIS_MODULE,
+	.write = bench_write,
+	.read = bench_read,
+	.llseek = default_llseek,
+};
+
+static int bench_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct bench_dev *b;
+	int ret;
+
+	if (bench_nr_devs == BENCH_DEVS)
+		return -ENOSPC;
+	if (dev->of_node) {
+		/* as a driver with a per-device CMA area does it */
+		ret = of_reserved_mem_device_init(dev);
+		if (ret && ret != -ENODEV)
+			return dev_err_probe(dev, ret, "no reserved memory\n");
+	} else if (pdev->id & 1) {
+		dev->cma_area = dma_contiguous_default_area;
+	}
+	ret = dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+
+	mutex_lock(&bench_lock);
+	b = &bench_devs[bench_nr_devs++];
+	b->dev = dev;
+	b->mainline = dev->cma_area;
+	mutex_unlock(&bench_lock);
+	dev_info(dev, "benchmark device on %s\n", bench_kind(b));
+	return 0;
+}
+
+static const struct of_device_id bench_of_match[] = {
+	{ .compatible = "linux,dcma-bench" },
+	{ }
+};
+
+static struct platform_driver bench_driver = {
+	.probe = bench_probe,
+	.driver = {
+		.name = "dcma-bench",
+		.of_match_table = bench_of_match,
+		.suppress_bind_attrs = true,
+	},
+};
+
+static int __init bench_init(void)
+{
+	struct dentry *dir;
+	int i, ret;
+
+	bench_out = kvzalloc(BENCH_OUT_SIZE, GFP_KERNEL);
+	if (!bench_out)
+		return -ENOMEM;
+	ret = platform_driver_register(&bench_driver);
+	if (ret)
+		goto out_free_out;
+	/* without a device tree: two dcma devices and two on "cma=" */
+	if (!of_have_populated_dt() && dma_contiguous_default_area)
+		for (i = 0; i < BENCH_DEVS; i++)
+			bench_pdevs[i] = platform_device_register_simple("dcma-bench",
+									 i, NULL, 0);
+	dir = debugfs_lookup("dcma", NULL);
+	debugfs_create_file("bench", 0600, dir, NULL, &bench_fops);
+	dput(dir);
+	return 0;
+
+out_free_out:
+	kvfree(bench_out);
+	return ret;
+}
+late_initcall(bench_init);
