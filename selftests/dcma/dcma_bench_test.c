@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A smoke run of the benchmark (CONFIG_DCMA_BENCH): every command gives
+ * well-formed figures for both dcma and mainline CMA, bad commands and bad
+ * reserve targets are refused, and a region's reserve fills up and serves
+ * allocations.  The figures themselves are not judged; "make bench" does
+ * that.  Runs in the benchmark boots ("dcma.bench=1" on the command line),
+ * which have its devices ("linux,dcma-bench" device-tree nodes, or "cma="
+ * and dcma_map= rules for dcma-bench.0 and .2) and the dcma regions
+ * bench-a (reusable) and bench-x (exclusive); skipped elsewhere.
+ */
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "../kselftest_harness.h"
+#include "dcma_util.h"
+
+#define BENCH		DCMA_DIR "/bench"
+#define RESERVE(r)	"/sys/kernel/mm/dcma/" r "/reserve_pages"
+
+static char out[65536];
+
+/* One command; 0 and the results in out[], or -errno */
+static int bench(const char *cmd)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(BENCH, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, out, sizeof(out) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return 0;
+}
+
+/* The "result" line of scenario @scen for @dev ("dcma" or "mainline") */
+static const char *result(const char *scen, const char *dev)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "result scen=%s dev=%s ", scen, dev);
+	return strstr(out, key);
+}
+
+/* A field "name=value" of a line, or -1 */
+static long long field(const char *line, const char *name)
+{
+	char key[32];
+	const char *p, *end = line ? strchr(line, '\n') : NULL;
+
+	if (!line)
+		return -1;
+	snprintf(key, sizeof(key), " %s=", name);
+	p = strstr(line, key);
+	if (!p || (end && p > end))
+		return -1;
+	return strtoll(p + strlen(key), NULL, 10);
+}
+
+/* The cdf line for @dev has 51 non-decreasing points */
+static int cdf_ok(const char *scen, const char *dev)
+{
+	char key[64];
+	const char *p;
+	long long prev = -1, v;
+	int n = 0;
+	char *end;
+
+	snprintf(key, sizeof(key), "cdf scen=%s dev=%s ", scen, dev);
+	p = strstr(out, key);
+	if (!p || !(p = strstr(p, "ns=")))
+		return 0;
+	p += 3;
+	for (;;) {
+		v = strtoll(p, &end, 10);
+		if (end == p || v < prev)
+			return 0;
+		prev = v;
+		n++;
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	return n == 51;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A counter of a region's debugfs stats file, or -1 */
+static long stat_of(const char *region, const char *name)
+{
+	char path[128], line[128], key[64];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DCMA_DIR "/%s/stats", region);
+	snprintf(key, sizeof(key), "%s %%ld", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, key, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+FIXTURE(bench) {};
+
+FIXTURE_SETUP(bench)
+{
+	struct stat st;
+
+	char cmdline[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	/* only the benchmark boots ("dcma.bench=1") have its devices */
+	if (!strstr(cmdline, "dcma.bench=1"))
+		SKIP(return, "not a benchmark boot (no dcma.bench=1)");
+	ASSERT_EQ(0, stat(BENCH, &st)) TH_LOG("no %s (CONFIG_DCMA_BENCH)", BENCH);
+	ASSERT_EQ(0, bench("idle 4096 1"))
+		TH_LOG("the benchmark devices are missing or unbound");
+}
+
+FIXTURE_TEARDOWN(bench) {}
+
+TEST_F(bench, pairs)
+{
+	static const char * const scens[] = { "idle", "pressure", "pinned" };
+	static const char * const cmds[] = {
+		"idle 65536 5", "pressure 65536 3 0", "pinned 65536 3",
+	};
+	const char *dcma, *ml;
+
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(0, bench(cmds[i])) TH_LOG("%s", cmds[i]);
+		dcma = result(scens[i], "dcma");
+		ml = result(scens[i], "mainline");
+		ASSERT_NE(NULL, dcma) TH_LOG("%s: no dcma line in:\n%s", cmds[i], out);
+		ASSERT_NE(NULL, ml) TH_LOG("%s: no mainline line", cmds[i]);
+		EXPECT_EQ(0, field(dcma, "fail")) TH_LOG("%s", dcma);
+		EXPECT_EQ(field(dcma, "n"), field(ml, "n"));
+		EXPECT_GT(field(dcma, "p50"), 0);
+		EXPECT_LE(field(dcma, "p50"), field(dcma, "p99"));
+		EXPECT_LE(field(dcma, "p99"), field(dcma, "max"));
+		EXPECT_GT(field(dcma, "floor_p50"), 0);
+		EXPECT_TRUE(cdf_ok(scens[i], "dcma"));
+		EXPECT_TRUE(cdf_ok(scens[i], "mainline"));
+	}
+}
+
+TEST_F(bench, churn)
+{
+	const char *dcma, *ml;
+
+	ASSERT_EQ(0, bench("churn 300 7"));
+	dcma = result("churn", "dcma");
+	ml = result("churn", "mainline");
+	ASSERT_NE(NULL, dcma) TH_LOG("%s", out);
+	ASSERT_NE(NULL, ml);
+	EXPECT_GT(field(dcma, "allocs"), 0);
+	EXPECT_LE(field(dcma, "fit_fails"), field(dcma, "fits"));
+	EXPECT_GE(field(ml, "success_permille"), 0);
+	EXPECT_LE(field(ml, "success_permille"), 1000);
+}
+
+TEST_F(bench, concurrency)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char cmd[64];
+	int t = cpus >= 2 ? 2 : 1;
+
+	snprintf(cmd, sizeof(cmd), "conc 65536 5 %d", t);
+	ASSERT_EQ(0, bench(cmd));
+	EXPECT_EQ(5 * t, field(result("conc", "dcma"), "ops")) TH_LOG("%s", out);
+	EXPECT_EQ(0, field(result("conc", "dcma"), "fails"));
+	EXPECT_EQ(5 * t, field(result("conc", "mainline"), "ops"));
+	snprintf(cmd, sizeof(cmd), "conc 65536 5 %ld", cpus + 1);
+	EXPECT_EQ(-EINVAL, bench(cmd));
+}
+
+TEST_F(bench, bad_commands)
+{
+	EXPECT_EQ(-EINVAL, bench("idle 0 1"));
+	EXPECT_EQ(-EINVAL, bench("idle 4096"));
+	EXPECT_EQ(-EINVAL, bench("pressure 4096 1 101"));
+	EXPECT_EQ(-EINVAL, bench("bogus 4096 1"));
+	EXPECT_EQ(-EINVAL, bench("idle 4096 1 1"));
+}
+
+TEST_F(bench, reserve)
+{
+	long before, hits;
+	int i;
+
+	EXPECT_EQ(-EINVAL, write_str(RESERVE("bench-a"), "many"));
+	EXPECT_EQ(-EINVAL, write_str(RESERVE("bench-a"), "99999999"));
+	EXPECT_EQ(-EOPNOTSUPP, write_str(RESERVE("bench-x"), "512"));
+
+	ASSERT_EQ(0, write_str(RESERVE("bench-a"), "1000"));
+	/* claimed in the background */
+	for (i = 0; i < 100 && stat_of("bench-a", "reserve_pages") < 1000; i++)
+		usleep(100000);
+	EXPECT_GE(stat_of("bench-a", "reserve_pages"), 1000);
+	EXPECT_GE(stat_of("bench-a", "reserve_target"), 1000);
+
+	before = stat_of("bench-a", "pages_from_reserve");
+	ASSERT_EQ(0, bench("idle 65536 4"));
+	hits = stat_of("bench-a", "pages_from_reserve") - before;
+	EXPECT_EQ(4 * 16, hits) TH_LOG("%ld pages came from the reserve", hits);
+	/* puts refill it: still full */
+	EXPECT_GE(stat_of("bench-a", "reserve_pages"), 1000);
+
+	ASSERT_EQ(0, write_str(RESERVE("bench-a"), "0"));
+	for (i = 0; i < 100 && stat_of("bench-a", "reserve_pages") > 0; i++)
+		usleep(100000);
+	EXPECT_EQ(0, stat_of("bench-a", "reserve_pages"));
+}
+
+TEST_HARNESS_MAIN
