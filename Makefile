@@ -8,6 +8,9 @@
 #   make check            host harness, then the boot tests of both arches
 #   make check ARCH=arm64 one arch only
 #   make check-debug      the same with lockdep, KASAN, kmemleak, DEBUG_VM
+#   make bench            dcma against mainline CMA in the same boot, per
+#                         arch, and the allocators' scaling on the host:
+#                         build/bench.json, build/bench.png
 #   make lint             checkpatch, kernel-doc, sparse and W=1, dt-schema
 #   make deps             install every Debian package needed
 #   make clean            remove build/ (the ccache is kept)
@@ -82,8 +85,17 @@ CMDLINE_arm64-takeover := $(CMDLINE_arm64) dcma.shared_dma_pool=1
 CMDLINE_HEAPS := dcma=heap-bf=40M;heap-ff=40M:ff;heap-carve=40M,exclusive dcma.ksft=dmabuf-heaps
 CMDLINE_arm64-heaps := $(CMDLINE_HEAPS)
 CMDLINE_x86_64-heaps := $(CMDLINE_HEAPS)
+# The benchmark's boots: dcma regions and mainline CMA areas of the same
+# size, and the benchmark driver's devices on them.  "make check" runs
+# its smoke test there; "make bench" the benchmark itself.
+DTSI_arm64-bench := $(TOP)/scripts/dts/arm64-bench.dtsi
+BENCH_arm64 := dcma=bench-x=1M,exclusive dcma.bench=1
+BENCH_x86_64 := cma=64M dcma=bench-a=64M;bench-b=64M;bench-x=1M,exclusive \
+	dcma_map=dcma-bench.0=bench-a;dcma-bench.2=bench-b dcma.bench=1
+CMDLINE_arm64-bench := $(BENCH_arm64) dcma.ksft=dcma:dcma_bench_test
+CMDLINE_x86_64-bench := $(BENCH_x86_64) dcma.ksft=dcma:dcma_bench_test
 BOOTS := $(ARCHES) $(if $(filter arm64,$(ARCHES)),arm64-takeover) \
-	 $(addsuffix -heaps,$(ARCHES))
+	 $(addsuffix -heaps,$(ARCHES)) $(addsuffix -bench,$(ARCHES))
 ARCH_OF = $(word 1,$(subst -, ,$(1)))
 
 # $(call FRAGMENTS,arch,variant)
@@ -102,7 +114,7 @@ BOOT_TIMEOUT ?= $(if $(VARIANT),3600,900)
 # kernel-ARCH, ksft-ARCH, initramfs-ARCH and guest-check-BOOT name no file
 # either, so they always run; the kernel's own make decides what to build.
 .PHONY: all run shell check check-debug deps tree clean clean-tree \
-	host-check lint
+	host-check lint bench host-scale
 
 all: check
 
@@ -197,6 +209,30 @@ check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint
 	@python3 $(TOP)/scripts/results.py $(TREE) $(RESULTS) \
 		host=$(HOST_LOG) lint=$(LINT_LOG) \
 		$(foreach b,$(BOOTS),$(b)=$(call BOOT_LOG,$(b)))
+
+# The benchmark: four CPUs, a 1 GiB disk to fill the page cache from, the
+# console log next to the kernel; then the host's instruction counts, and
+# one JSON file and one plot from all of it.
+BENCH_LOG = $(call OBJ,$(1))/console-bench.log
+
+bench-%: initramfs-%
+	@echo "  BENCH   $* (log: $(call BENCH_LOG,$*))"
+	@DCMA_SMP=4 DCMA_DISK=1G $(TOP)/scripts/qemu-run.sh $* \
+		$(call OBJ,$*)/$(IMAGE_$*) $(call OBJ,$*)/initramfs.cpio.gz \
+		$(call BENCH_LOG,$*) bench 3600 $(DTSI_$*-bench) -- '$(BENCH_$*)'
+
+host-scale: tree
+	@echo "  SCALE   callgrind (log: $(B)/host/scale.log)"
+	@mkdir -p $(B)/host
+	@$(MAKE) -s -C $(HOST_DIR) O=$(B)/host KTREE=$(TREE) scale \
+		> $(B)/host/scale.log 2>&1 || \
+		{ tail -n 20 $(B)/host/scale.log; exit 1; }
+
+bench: deps $(addprefix bench-,$(ARCHES)) host-scale
+	@echo "  REPORT  $(B)/bench.json $(B)/bench.png"
+	@/usr/bin/python3 $(TOP)/scripts/bench-report.py $(B)/bench.json \
+		$(B)/bench.png $(B)/host/scaling.json \
+		$(foreach a,$(ARCHES),$(a)=$(call BENCH_LOG,$(a)))
 
 check-debug:
 	@$(MAKE) --no-print-directory check VARIANT=debug

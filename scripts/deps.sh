@@ -21,6 +21,8 @@ packages=(
 	qemu-system-arm qemu-system-x86 device-tree-compiler busybox-static
 	# checks: sparse, device-tree schemas, libFuzzer and the sanitizers
 	sparse dt-schema clang libclang-rt-14-dev
+	# the benchmark: instruction counts and the latency plot
+	valgrind python3-matplotlib
 )
 
 die() {

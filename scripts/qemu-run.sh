@@ -6,8 +6,11 @@
 # Usage: qemu-run.sh ARCH KERNEL INITRD LOG MODE TIMEOUT [DTSI] [-- CMDLINE...]
 #
 #   ARCH     arm64 (virt, device tree) or x86_64 (q35, command line only)
-#   MODE     check or run: the console goes to LOG only (check) or to the
-#            terminal as well (run); shell: interactive, LOG kept too
+#   MODE     check or bench: the console goes to LOG only; run: to the
+#            terminal as well; shell: interactive, LOG kept too
+#
+# DCMA_SMP, DCMA_MEM and DCMA_DISK override the CPUs (2), the RAM (1G) and
+# the size of the blank disks (64M).
 #   TIMEOUT  seconds before the guest is killed
 #   DTSI     arm64: a fragment merged into QEMU's own virt device tree
 #
@@ -38,17 +41,17 @@ mkdir -p "$(dirname "$log")"
 # (and leave one of alone): blank disks next to the log, QEMU's edu DMA
 # engine and an e1000e on user networking.  Fixed PCI slots, so that the
 # command lines can name them.
-disk() {	# disk NAME: a fresh sparse 64 MiB image
+disk() {	# disk NAME: a fresh sparse image, 64 MiB or $DCMA_DISK
 	local img=${log%.log}-$1.img
 	rm -f "$img"
-	truncate -s 64M "$img"
+	truncate -s "${DCMA_DISK:-64M}" "$img"
 	echo "$img"
 }
 drive() {	# drive NAME: -drive arguments for a fresh disk
 	echo "-drive if=none,id=$1,format=raw,file=$(disk "$1")"
 }
 
-mem=1G
+mem=${DCMA_MEM:-1G}
 smp=${DCMA_SMP:-2}
 append="dcma.mode=$mode panic=-1 $extra"
 
