@@ -87,9 +87,9 @@ struct dcma_stats {
  * @nr_buffers: number of live buffers (under @lock)
  * @reserve: reusable regions: one bit per page that dcma holds, already
  *	taken from the page allocator, while no buffer does (under @lock).
- *	Only pages free in the allocator have their bit set, except for a
- *	buffer's pages between its last put and their return to the
- *	allocator.  Bits are set by puts, claims and the reserve worker and
+ *	Only pages free in the allocator have their bit set, and those of
+ *	a candidate range an allocation gave up on and has yet to give
+ *	back.  Bits are set by puts, claims and the reserve worker and
  *	cleared by allocations and the worker; claims and the worker hold
  *	@claim_lock.
  * @reserve_pages: pages in @reserve (under @lock)

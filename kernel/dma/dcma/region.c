@@ -477,31 +477,29 @@ int dcma_reserve_set(struct dcma_region *region, unsigned long pages)
 }
 
 /*
- * After a last put: keep [pfn, pfn + nr) in the reserve, all of it, and
- * let the worker give the surplus back, highest pages first.  The reserve
- * thus drifts down to the lowest free pages, where the allocators place
- * the next requests.  The range is out of the buffers but not yet free in
- * the allocator.  A region without a reserve gives the pages straight
- * back to the page allocator.
+ * A last put's bookkeeping, under the region's lock: keep the pages in
+ * the reserve and give the range back to the allocator right away, all
+ * in one go.  The worker gives the reserve's surplus back, highest pages
+ * first, so the reserve drifts down to the lowest free pages, where the
+ * allocators place the next requests.  A reusable region without a
+ * reserve must first give its pages back to the page allocator, outside
+ * the lock, so ERR_PTR(-EAGAIN) says the range is still to be freed.
+ * Returns the allocator's node to free, or NULL.
  */
-static void dcma_reserve_keep(struct dcma_region *r, unsigned long pfn,
-			      unsigned long nr)
+static void *dcma_release_locked(struct dcma_region *r,
+				 struct dcma_buffer *buf)
 {
-	unsigned long flags;
-	bool keep;
-
-	spin_lock_irqsave(&r->lock, flags);
-	keep = r->reserve_target;
-	if (keep) {
-		bitmap_set(r->reserve, pfn - r->base_pfn, nr);
-		r->reserve_pages += nr;
+	lockdep_assert_held(&r->lock);
+	if (r->reusable && !r->reserve_target)
+		return ERR_PTR(-EAGAIN);
+	if (r->reusable) {
+		bitmap_set(r->reserve, buf->pfn - r->base_pfn, buf->nr_pages);
+		r->reserve_pages += buf->nr_pages;
 		if (r->reserve_pages > r->reserve_target)
 			queue_delayed_work(system_unbound_wq, &r->reserve_work,
 					   DCMA_RESERVE_DELAY);
 	}
-	spin_unlock_irqrestore(&r->lock, flags);
-	if (!keep)
-		free_contig_range(pfn, nr);
+	return r->ops->free(r->alloc_state, buf->pfn, buf->nr_pages);
 }
 
 static bool __init dcma_region_in_one_zone(struct dcma_region *r)
@@ -735,6 +733,22 @@ unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr)
 	return used;
 }
 
+static void dcma_buffer_insert(struct dcma_region *r, struct dcma_buffer *buf)
+{
+	struct rb_node **link = &r->buffers.rb_node, *parent = NULL;
+	struct dcma_buffer *b;
+
+	lockdep_assert_held(&r->lock);
+	while (*link) {
+		parent = *link;
+		b = rb_entry(parent, struct dcma_buffer, node);
+		link = buf->pfn < b->pfn ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&buf->node, parent, link);
+	rb_insert_color(&buf->node, &r->buffers);
+	r->nr_buffers++;
+}
+
 /*
  * Pick a range and, for a reusable region, claim the pages the reserve
  * does not already hold.  A range all in the reserve is taken under the
@@ -744,19 +758,22 @@ unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr)
  * cannot offer it again, and the next candidates are pageblock aligned:
  * alloc_contig_range() fails for a whole pageblock, so the retry must
  * start in another one rather than a page further on.  All the busy
- * candidates are given back at the end.  Returns 0 and the first pfn, or
+ * candidates are given back at the end.  On success @buf, whose fields
+ * but its pfn are set, gets the range and goes into the buffers; under
+ * the allocation's lock when nothing is to be claimed.  Returns 0 or
  * -errno.
  */
-static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
-			    unsigned long align, gfp_t gfp, unsigned long *pfn,
+static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
+			    unsigned long nr, unsigned long align, gfp_t gfp,
 			    int *retries)
 {
+	unsigned long *pfn = &buf->pfn;
 	unsigned long migrated = 0, hits = 0;
 	unsigned long busy[DCMA_CLAIM_TRIES];
 	int nr_busy = 0, ret, i;
 	unsigned long flags;
 	void *node = NULL;
-	bool reserved;
+	bool ready;
 
 	for (;;) {
 		if (!node && r->ops->node_size) {
@@ -773,9 +790,9 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 		spin_lock_irqsave(&r->lock, flags);
 		ret = r->ops->alloc(r->alloc_state, nr, align, pfn, node);
 		/* all in the reserve: ours with nothing to claim or wait for */
-		reserved = !ret && r->reusable &&
-			   dcma_reserve_count(r, *pfn, nr) == nr;
-		if (reserved) {
+		ready = !ret && (!r->reusable ||
+				 dcma_reserve_count(r, *pfn, nr) == nr);
+		if (ready && r->reusable) {
 			bitmap_clear(r->reserve, *pfn - r->base_pfn, nr);
 			r->reserve_pages -= nr;
 			hits += nr;
@@ -784,6 +801,8 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 						   &r->reserve_work,
 						   DCMA_RESERVE_DELAY);
 		}
+		if (ready)
+			dcma_buffer_insert(r, buf);
 		spin_unlock_irqrestore(&r->lock, flags);
 		if (ret) {
 			atomic_long_inc(nr_busy ? &r->stats.fails_busy :
@@ -791,14 +810,18 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 			break;
 		}
 		node = NULL;
-		if (!r->reusable || reserved)
+		if (ready)
 			break;
 
 		mutex_lock(&r->claim_lock);
 		ret = dcma_claim(r, *pfn, nr, gfp, &migrated, &hits);
 		mutex_unlock(&r->claim_lock);
-		if (!ret)
+		if (!ret) {
+			spin_lock_irqsave(&r->lock, flags);
+			dcma_buffer_insert(r, buf);
+			spin_unlock_irqrestore(&r->lock, flags);
 			break;
+		}
 		trace_dcma_migrate_retry(r->name, *pfn, nr, ret);
 		busy[nr_busy++] = *pfn;
 		atomic_long_inc(&r->stats.retries);
@@ -816,22 +839,6 @@ static int dcma_range_alloc(struct dcma_region *r, unsigned long nr,
 		mempool_free(node, r->node_pool);
 	*retries = nr_busy;
 	return ret;
-}
-
-static void dcma_buffer_insert(struct dcma_region *r, struct dcma_buffer *buf)
-{
-	struct rb_node **link = &r->buffers.rb_node, *parent = NULL;
-	struct dcma_buffer *b;
-
-	lockdep_assert_held(&r->lock);
-	while (*link) {
-		parent = *link;
-		b = rb_entry(parent, struct dcma_buffer, node);
-		link = buf->pfn < b->pfn ? &parent->rb_left : &parent->rb_right;
-	}
-	rb_link_node(&buf->node, parent, link);
-	rb_insert_color(&buf->node, &r->buffers);
-	r->nr_buffers++;
 }
 
 static void dcma_account_latency(struct dcma_region *r, u64 ns,
@@ -856,8 +863,8 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    size_t size, size_t align,
 					    gfp_t gfp, const char *owner)
 {
-	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages, flags;
-	unsigned long pfn = 0;
+	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages;
+	unsigned long pfn;
 	struct dcma_buffer *buf;
 	int ret, retries = 0;
 	u64 start;
@@ -880,25 +887,21 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 		ret = -ENOMEM;
 		goto out_fail;
 	}
-	ret = dcma_range_alloc(region, nr, align_pages, gfp, &pfn, &retries);
+	buf->region = region;
+	buf->nr_pages = nr;
+	buf->allocated = jiffies;
+	strscpy(buf->owner, owner, sizeof(buf->owner));
+	refcount_set(&buf->ref, 1);
+	ret = dcma_range_alloc(region, buf, nr, align_pages, gfp, &retries);
 	if (ret) {
 		mempool_free(buf, region->buf_pool);
 		ret = ret == -EBUSY ? -ENOMEM : ret;
 		goto out_fail;
 	}
+	pfn = buf->pfn;
 
 	if (gfp & __GFP_ZERO)
 		memset(page_address(pfn_to_page(pfn)), 0, nr << PAGE_SHIFT);
-
-	buf->region = region;
-	buf->pfn = pfn;
-	buf->nr_pages = nr;
-	buf->allocated = jiffies;
-	strscpy(buf->owner, owner, sizeof(buf->owner));
-	refcount_set(&buf->ref, 1);
-	spin_lock_irqsave(&region->lock, flags);
-	dcma_buffer_insert(region, buf);
-	spin_unlock_irqrestore(&region->lock, flags);
 
 	atomic_long_inc(&region->stats.allocs);
 	atomic_long_add(nr, &region->stats.pages_allocated);
@@ -1013,10 +1016,12 @@ static struct dcma_buffer *dcma_buffer_lookup(struct dcma_region *r,
 /*
  * Find the live buffer starting at @phys and, under the region's lock,
  * take a reference (@get) or drop one.  Returns the buffer if that was its
- * last reference (it is then out of the tree and ours to release), NULL
- * otherwise, or an ERR_PTR(-ENOENT).
+ * last reference (it is then out of the tree and ours to release, and
+ * *@node is what dcma_release_locked() said), NULL otherwise, or an
+ * ERR_PTR(-ENOENT).
  */
-static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get)
+static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get,
+					   void **node)
 {
 	struct dcma_region *r = dcma_region_of(phys);
 	struct dcma_buffer *buf = NULL, *last = NULL;
@@ -1033,6 +1038,7 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get)
 			rb_erase(&buf->node, &r->buffers);
 			r->nr_buffers--;
 			last = buf;
+			*node = dcma_release_locked(r, buf);
 			trace_dcma_put(r->name, buf->pfn, buf->nr_pages, 0);
 		} else if (buf) {
 			trace_dcma_put(r->name, buf->pfn, buf->nr_pages,
@@ -1060,7 +1066,7 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get)
  */
 int dcma_get(phys_addr_t phys)
 {
-	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, true));
+	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, true, NULL));
 }
 EXPORT_SYMBOL_GPL(dcma_get);
 
@@ -1079,16 +1085,21 @@ EXPORT_SYMBOL_GPL(dcma_get);
  */
 int dcma_put(phys_addr_t phys)
 {
-	struct dcma_buffer *buf = dcma_buffer_ref(phys, false);
+	struct dcma_buffer *buf;
 	struct dcma_region *r;
+	void *node = NULL;
 
+	buf = dcma_buffer_ref(phys, false, &node);
 	if (IS_ERR_OR_NULL(buf))
 		return PTR_ERR_OR_ZERO(buf);
 
 	r = buf->region;
-	if (r->reusable)
-		dcma_reserve_keep(r, buf->pfn, buf->nr_pages);
-	dcma_range_free(r, buf->pfn, buf->nr_pages);
+	if (node == ERR_PTR(-EAGAIN)) {
+		free_contig_range(buf->pfn, buf->nr_pages);
+		dcma_range_free(r, buf->pfn, buf->nr_pages);
+	} else if (node) {
+		mempool_free(node, r->node_pool);
+	}
 	atomic_long_inc(&r->stats.frees);
 	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
 	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
