@@ -120,6 +120,7 @@ def churn(results):
            for k in ("dcma", "mainline")}
     for k in out:
         out[k]["success"] = round(out[k]["success_permille"] / 1000, 3)
+        out[k]["run_success"] = round(out[k].get("run_success_permille", 0) / 1000, 3)
     out["ratio"] = ratio(out["dcma"]["success"], out["mainline"]["success"])
     out["targets"] = {"dcma_success_99pct":
                       out["dcma"]["success"] >= TARGETS["churn_success"]}
@@ -127,12 +128,17 @@ def churn(results):
 
 
 def conc(results):
-    out = {}
+    runs = {}
     for r in results:
         if r["scen"] == "conc":
-            out.setdefault(r["dev"], {})[str(r["threads"])] = r["ops_per_s"]
-    if "dcma" not in out or "mainline" not in out:
+            runs.setdefault(r["dev"], {}).setdefault(str(r["threads"]), []).append(
+                r["ops_per_s"])
+    if "dcma" not in runs or "mainline" not in runs:
         return None
+    # the median of the runs of each CPU count
+    out = {dev: {t: sorted(v)[len(v) // 2] for t, v in by_t.items()}
+           for dev, by_t in runs.items()}
+    out["runs"] = runs
     for k in ("dcma", "mainline"):
         one, top = out[k].get("1"), out[k].get(max(out[k], key=int))
         out[k]["speedup"] = ratio(top, one)
@@ -194,8 +200,12 @@ def table(report):
         c = a.get("churn")
         if c:
             out.append(f"\nchurn: dcma {c['dcma']['success'] * 100:.1f}% of "
-                       f"{c['dcma']['fits']} fitting requests, mainline "
-                       f"{c['mainline']['success'] * 100:.1f}% of {c['mainline']['fits']}")
+                       f"{c['dcma']['fits']} requests that fit in the free space, mainline "
+                       f"{c['mainline']['success'] * 100:.1f}% of {c['mainline']['fits']}; "
+                       f"of those that fit in the longest free run: dcma "
+                       f"{c['dcma']['run_success'] * 100:.1f}% of {c['dcma']['run_fits']}, "
+                       f"mainline {c['mainline']['run_success'] * 100:.1f}% of "
+                       f"{c['mainline']['run_fits']}")
         for r in a.get("pinned", []):
             out.append(f"pinned {r['size'] // 1024} KiB: dcma {r['dcma']['fit_fails']} "
                        f"failures that fit ({r['dcma']['pinned_avg']} pinned pages on "
@@ -207,7 +217,7 @@ def table(report):
                        f"mainline {r['mainline']['lent_pct']}%")
         k = a.get("concurrency")
         if k:
-            out.append(f"concurrency (64 KiB, ops/s by CPUs): dcma "
+            out.append(f"concurrency (64 KiB, ops/s by CPUs, median of the runs): dcma "
                        f"{ {t: v for t, v in k['dcma'].items() if t != 'speedup'} }, "
                        f"speedup {k['dcma']['speedup']}x; mainline "
                        f"{ {t: v for t, v in k['mainline'].items() if t != 'speedup'} }, "

@@ -37,6 +37,7 @@
 
 #define pr_fmt(fmt) "dcma-bench: " fmt
 
+#include <linux/bitmap.h>
 #include <linux/cma.h>
 #include <linux/completion.h>
 #include <linux/debugfs.h>
@@ -151,6 +152,36 @@ out_misplaced:
 	return -ENXIO;
 }
 
+/* Learn @b's area from one allocation, if not known yet */
+static int bench_prepare(struct bench_dev *b)
+{
+	dma_addr_t handle;
+	void *cpu;
+	int ret;
+
+	if (b->nr_pages)
+		return 0;
+	cpu = dma_alloc_coherent(b->dev, PAGE_SIZE, &handle, GFP_KERNEL);
+	if (!cpu)
+		return -ENOMEM;
+	ret = bench_locate(b, handle);
+	dma_free_coherent(b->dev, PAGE_SIZE, cpu, handle);
+	return ret;
+}
+
+/*
+ * Whether a buffer lies in @b's area.  A mainline device whose area fails
+ * a request gets its buffer from the page allocator instead; that counts
+ * as a failure of the area.
+ */
+static bool bench_inside(struct bench_dev *b, dma_addr_t handle, size_t size)
+{
+	unsigned long pfn = PHYS_PFN(dma_to_phys(b->dev, handle));
+
+	return pfn >= b->base_pfn &&
+	       pfn + (PAGE_ALIGN(size) >> PAGE_SHIFT) <= b->base_pfn + b->nr_pages;
+}
+
 /* Pages of @b's area that someone else uses: lent (racy, may sleep) */
 static unsigned long bench_lent(struct bench_dev *b)
 {
@@ -258,7 +289,8 @@ static int bench_pairs(enum bench_mode mode, size_t size, int n,
 {
 	static const char * const names[] = { "idle", "pressure", "pinned" };
 	u64 *lat, *floor, t0, t1, lent_sum[2] = {}, pins_sum[2] = {};
-	int ok[2] = {}, fail[2] = {}, unfit_fail[2] = {}, i, d, k, ret = 0;
+	int ok[2] = {}, fail[2] = {}, unfit_fail[2] = {}, outside[2] = {};
+	int i, d, k, ret = 0;
 	struct bench_dev *devs[2] = { bench_dev(false, 0), bench_dev(true, 0) };
 	unsigned long pinned, free_run;
 	dma_addr_t handle;
@@ -267,6 +299,9 @@ static int bench_pairs(enum bench_mode mode, size_t size, int n,
 
 	if (!devs[0] || !devs[1])
 		return -ENODEV;
+	ret = bench_prepare(devs[0]) ?: bench_prepare(devs[1]);
+	if (ret)
+		return ret;
 	lat = kvcalloc(4 * n, sizeof(u64), GFP_KERNEL);
 	if (!lat)
 		return -ENOMEM;
@@ -289,6 +324,12 @@ static int bench_pairs(enum bench_mode mode, size_t size, int n,
 			cpu = dma_alloc_coherent(b->dev, size, &handle,
 						 GFP_KERNEL | __GFP_NOWARN);
 			t1 = ktime_get_ns();
+			if (cpu && !bench_inside(b, handle, size)) {
+				/* the normal DMA path served it: the area failed */
+				dma_free_coherent(b->dev, size, cpu, handle);
+				cpu = NULL;
+				outside[k]++;
+			}
 			if (!cpu) {
 				fail[k]++;
 				if (mode == BENCH_PINNED &&
@@ -296,8 +337,6 @@ static int bench_pairs(enum bench_mode mode, size_t size, int n,
 					unfit_fail[k]++;
 				continue;
 			}
-			if (!b->nr_pages)
-				ret = bench_locate(b, handle);
 			lat[k * n + ok[k]] = t1 - t0;
 			/* as cold as the buffer was: no TLB entry for it */
 			flush_tlb_kernel_range((unsigned long)cpu,
@@ -307,8 +346,6 @@ static int bench_pairs(enum bench_mode mode, size_t size, int n,
 			floor[k * n + ok[k]] = ktime_get_ns() - t0;
 			ok[k]++;
 			dma_free_coherent(b->dev, size, cpu, handle);
-			if (ret)
-				goto out_free;
 		}
 		cond_resched();
 	}
@@ -318,18 +355,18 @@ static int bench_pairs(enum bench_mode mode, size_t size, int n,
 		int samples = max(1, ok[k] + fail[k]);
 
 		snprintf(extra, sizeof(extra),
-			 " lent_pct=%llu lendable_pct=%lu pinned_avg=%llu unfit_fails=%d base=%#llx pages=%lu",
+			 " lent_pct=%llu lendable_pct=%lu pinned_avg=%llu unfit_fails=%d outside=%d base=%#llx pages=%lu",
 			 b->nr_pages && mode == BENCH_PRESSURE ?
 			 div64_u64(100 * lent_sum[k], samples * b->nr_pages) : 0,
 			 b->nr_pages ? 100 * bench_lendable(b) / b->nr_pages : 0,
 			 div64_u64(pins_sum[k], samples), unfit_fail[k],
+			 outside[k],
 			 (unsigned long long)PFN_PHYS(b->base_pfn), b->nr_pages);
 		bench_report(names[mode], b, size, lat + k * n, ok[k], fail[k],
 			     floor + k * n, extra);
 	}
-out_free:
 	kvfree(lat);
-	return ret;
+	return 0;
 }
 
 struct bench_buf {
@@ -340,21 +377,58 @@ struct bench_buf {
 
 #define BENCH_CHURN_LIVE	8192
 
+/* The longest run of clear bits in @map, of @nr bits */
+static unsigned long bench_longest_free(const unsigned long *map,
+					unsigned long nr)
+{
+	unsigned long i = 0, e, best = 0;
+
+	while (i < nr) {
+		i = find_next_zero_bit(map, nr, i);
+		if (i >= nr)
+			break;
+		e = find_next_bit(map, nr, i);
+		best = max(best, e - i);
+		i = e;
+	}
+	return best;
+}
+
+/* Mark the pages of @buf in @map, the bench's own view of @b's area */
+static void bench_mark(struct bench_dev *b, unsigned long *map,
+		       struct bench_buf *buf, bool held)
+{
+	unsigned long pfn = PHYS_PFN(dma_to_phys(b->dev, buf->handle));
+	unsigned long nr = buf->size >> PAGE_SHIFT;
+
+	if (pfn < b->base_pfn || pfn + nr > b->base_pfn + b->nr_pages)
+		return;
+	if (held)
+		bitmap_set(map, pfn - b->base_pfn, nr);
+	else
+		bitmap_clear(map, pfn - b->base_pfn, nr);
+}
+
 /*
  * Mixed sizes, 1 to 512 pages with the size order drawn first, so small
  * and large requests are equally common; allocate below 70% occupancy,
- * free above 90%, either in between.  A request counts as fitting when
- * the free space is at least its size.
+ * free above 90%, either in between.  A request fits when the free space
+ * is at least its size ("fits"), and fits contiguously when the longest
+ * free run is ("run_fits"); the bench's buffers are the only ones it
+ * counts, which holds for areas only the bench uses.  A buffer from
+ * outside the area (a mainline device's fallback) is freed at once and
+ * counts as a failure ("outside").
  */
 static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
-			    int n, u32 seed)
+			    unsigned long *map, int n, u32 seed)
 {
 	unsigned long used = 0, nr, total = b->nr_pages;
 	int nlive = 0, fits = 0, fit_fails = 0, other_fails = 0, allocs = 0;
-	int i, j, pct;
+	int run_fits = 0, run_fit_fails = 0, outside = 0, i, j, pct;
 	struct rnd_state rnd;
-	bool alloc;
+	bool alloc, run_fit;
 
+	bitmap_zero(map, total);
 	prandom_seed_state(&rnd, seed);
 	for (i = 0; i < n; i++) {
 		pct = total ? used * 100 / total : 0;
@@ -362,6 +436,7 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 		if (alloc && nlive < BENCH_CHURN_LIVE) {
 			nr = 1 + prandom_u32_state(&rnd) %
 				 (1U << (prandom_u32_state(&rnd) % 10));
+			run_fit = bench_longest_free(map, total) >= nr;
 			live[nlive].size = nr << PAGE_SHIFT;
 			live[nlive].cpu = dma_alloc_coherent(b->dev,
 							     live[nlive].size,
@@ -370,16 +445,28 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 			allocs++;
 			if (total - used >= nr)
 				fits++;
+			run_fits += run_fit;
+			if (live[nlive].cpu &&
+			    !bench_inside(b, live[nlive].handle, live[nlive].size)) {
+				dma_free_coherent(b->dev, live[nlive].size,
+						  live[nlive].cpu,
+						  live[nlive].handle);
+				live[nlive].cpu = NULL;
+				outside++;
+			}
 			if (live[nlive].cpu) {
+				bench_mark(b, map, &live[nlive], true);
 				used += nr;
 				nlive++;
 			} else if (total - used >= nr) {
 				fit_fails++;
+				run_fit_fails += run_fit;
 			} else {
 				other_fails++;
 			}
 		} else if (nlive) {
 			j = prandom_u32_state(&rnd) % nlive;
+			bench_mark(b, map, &live[j], false);
 			dma_free_coherent(b->dev, live[j].size, live[j].cpu,
 					  live[j].handle);
 			used -= live[j].size >> PAGE_SHIFT;
@@ -390,27 +477,41 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 	while (nlive--)
 		dma_free_coherent(b->dev, live[nlive].size, live[nlive].cpu,
 				  live[nlive].handle);
-	bench_printf("result scen=churn dev=%s n=%d allocs=%d fits=%d fit_fails=%d other_fails=%d success_permille=%d\n",
+	bench_printf("result scen=churn dev=%s n=%d allocs=%d fits=%d fit_fails=%d other_fails=%d outside=%d success_permille=%d run_fits=%d run_fit_fails=%d run_success_permille=%d\n",
 		     bench_kind(b), n, allocs, fits, fit_fails, other_fails,
-		     fits ? 1000 * (fits - fit_fails) / fits : 1000);
+		     outside,
+		     fits ? 1000 * (fits - fit_fails) / fits : 1000,
+		     run_fits, run_fit_fails,
+		     run_fits ? 1000 * (run_fits - run_fit_fails) / run_fits :
+				1000);
 }
 
 static int bench_churn(int n, u32 seed)
 {
 	struct bench_dev *devs[2] = { bench_dev(false, 0), bench_dev(true, 0) };
 	struct bench_buf *live;
+	unsigned long *map;
 	int k;
 
 	if (!devs[0] || !devs[1])
 		return -ENODEV;
-	for (k = 0; k < 2; k++)
-		if (!devs[k]->nr_pages)
-			return -EAGAIN;	/* run "idle" first: the area is unknown */
+	for (k = 0; k < 2; k++) {
+		int ret = bench_prepare(devs[k]);
+
+		if (ret)
+			return ret;
+	}
 	live = kvcalloc(BENCH_CHURN_LIVE, sizeof(*live), GFP_KERNEL);
-	if (!live)
+	map = bitmap_zalloc(max(devs[0]->nr_pages, devs[1]->nr_pages),
+			    GFP_KERNEL);
+	if (!live || !map) {
+		kvfree(live);
+		bitmap_free(map);
 		return -ENOMEM;
+	}
 	for (k = 0; k < 2; k++)
-		bench_churn_dev(devs[k], live, n, seed);
+		bench_churn_dev(devs[k], live, map, n, seed);
+	bitmap_free(map);
 	kvfree(live);
 	return 0;
 }
@@ -439,6 +540,8 @@ static int bench_thread_fn(void *data)
 	for (i = 0; i < t->n; i++) {
 		cpu = dma_alloc_coherent(t->b->dev, t->size, &handle,
 					 GFP_KERNEL | __GFP_NOWARN);
+		if (cpu && !bench_inside(t->b, handle, t->size))
+			t->fails++;
 		if (!cpu) {
 			t->fails++;
 			continue;
@@ -465,6 +568,11 @@ static int bench_conc_kind(bool mainline, size_t size, int n, int threads)
 		return -ENOMEM;
 	for (i = 0; i < threads; i++) {
 		t[i].b = bench_dev(mainline, i & 1) ?: bench_dev(mainline, 0);
+		ret = bench_prepare(t[i].b);
+		if (ret)
+			goto out_free;
+	}
+	for (i = 0; i < threads; i++) {
 		t[i].size = size;
 		t[i].n = n;
 		t[i].ready = &ready;
@@ -494,6 +602,7 @@ static int bench_conc_kind(bool mainline, size_t size, int n, int threads)
 			     n * threads, fails, end - start,
 			     div64_u64((u64)n * threads * NSEC_PER_SEC,
 				       max_t(u64, end - start, 1)));
+out_free:
 	kfree(t);
 	return ret;
 }
