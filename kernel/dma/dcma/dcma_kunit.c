@@ -26,6 +26,7 @@ struct dcma_parse_case {
 	const char *allocator;
 	/* invalid cases: a word the reason must contain */
 	const char *why;
+	u64 reserve;
 };
 
 static const struct dcma_parse_case dcma_parse_cases[] = {
@@ -41,6 +42,11 @@ static const struct dcma_parse_case dcma_parse_cases[] = {
 	  0x40000000, SZ_2M, true, false, "bf" },
 	{ "abcdefghijklmnopqrstuvwxyz01234=4M", 0,
 	  "abcdefghijklmnopqrstuvwxyz01234", SZ_4M, 0, 0, false, false, "" },
+	{ "cam=64M,reserve=16M", 0, "cam", SZ_64M, 0, 0, false, false, "",
+	  .reserve = SZ_16M },
+	{ "cam=64M:ff,reserve=64M,reusable", 0, "cam", SZ_64M, 0, 0, false,
+	  false, "ff", .reserve = SZ_64M },
+	{ "cam=8M,reserve=0", 0, "cam", SZ_8M, 0, 0, false, false, "" },
 
 	{ "", -EINVAL, .why = "empty" },
 	{ "=4M", -EINVAL, .why = "empty name" },
@@ -69,6 +75,13 @@ static const struct dcma_parse_case dcma_parse_cases[] = {
 	{ "cam=4M,", -EINVAL, .why = "unknown flag" },
 	{ "cam=4M:bf@0x1000000", -EINVAL, .why = "unknown allocator" },
 	{ "cam=4M/4M@0x1000000", -EINVAL, .why = "trailing" },
+	{ "cam=4M,reserve=", -EINVAL, .why = "bad reserve" },
+	{ "cam=4M,reserve=1M2", -EINVAL, .why = "bad reserve" },
+	{ "cam=4M,reserve=1000", -EINVAL, .why = "multiple of the page" },
+	{ "cam=4M,reserve=8M", -EINVAL, .why = "larger than the region" },
+	{ "cam=4M,exclusive,reserve=1M", -EINVAL, .why = "exclusive" },
+	{ "cam=4M,reserve=99999999999999999999", -EINVAL, .why = "too large" },
+	{ "cam=4M,reserved", -EINVAL, .why = "unknown flag" },
 };
 
 /*
@@ -117,6 +130,8 @@ static void dcma_parse_region_test(struct kunit *test)
 			    c->input);
 	KUNIT_EXPECT_STREQ_MSG(test, spec.allocator, c->allocator,
 			       "input \"%s\"", c->input);
+	KUNIT_EXPECT_EQ_MSG(test, spec.reserve, c->reserve, "input \"%s\"",
+			    c->input);
 }
 
 struct dcma_errors {

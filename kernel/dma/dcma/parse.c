@@ -18,17 +18,20 @@
  *                to at least a pageblock)
  * <allocator> := a registered allocator: "bf" (best fit, the default) or
  *                "ff" (first fit over a bitmap, as mainline CMA)
- * <flag>      := "reusable" | "exclusive"
+ * <flag>      := "reusable" | "exclusive" | "reserve=" <memsize>
  *                reusable (the default): while no device holds them, the
  *                region's pages are lent to movable allocations, and
  *                migrated away when a device asks for them;
  *                exclusive: a carve-out, never lent, so allocations never
- *                wait for migration
+ *                wait for migration;
+ *                reserve=: a reusable region keeps that much of its free
+ *                memory claimed ahead of demand (not lent), a multiple of
+ *                the page size and at most the region's size
  *
  * Examples:
  *
  * dcma=camera=64M@0x48000000/4M:bf;video=32M:ff
- * dcma=fb=8M,exclusive;codec=128M/16M
+ * dcma=fb=8M,exclusive;codec=128M/16M,reserve=32M
  *
  * The map that binds devices to regions has the 2010 CMA grammar too:
  *
@@ -169,8 +172,8 @@ static int dcma_parse_memsize(const char *s, const char **end, u64 *val)
  *
  * Checks the syntax and everything that can be checked without knowing
  * the machine: the name's characters and length, non-zero page-multiple
- * sizes, power-of-two alignments, a base that honours its alignment, and
- * that the allocator exists.  Placement against RAM and other regions is
+ * sizes, power-of-two alignments, a base that honours its alignment, a
+ * reserve within a reusable region, and that the allocator exists.  Placement against RAM and other regions is
  * checked when the region is reserved.
  *
  * Context: Any context.
@@ -285,14 +288,33 @@ int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 			spec->exclusive = false;
 		} else if (len == 9 && !strncmp(start, "exclusive", len)) {
 			spec->exclusive = true;
+		} else if (len >= 8 && !strncmp(start, "reserve=", 8)) {
+			ret = dcma_parse_memsize(start + 8, &p, &spec->reserve);
+			if (ret || (*p && *p != ',')) {
+				*reason = ret == -ERANGE ? "reserve too large" :
+							   "bad reserve size";
+				return -EINVAL;
+			}
+			if (!IS_ALIGNED(spec->reserve, PAGE_SIZE)) {
+				*reason = "reserve is not a multiple of the page size";
+				return -EINVAL;
+			}
 		} else {
-			*reason = "unknown flag (allowed: reusable, exclusive)";
+			*reason = "unknown flag (allowed: reusable, exclusive, reserve=<size>)";
 			return -EINVAL;
 		}
 	}
 
 	if (*p) {
 		*reason = "trailing characters (expected @base, /align, :allocator or ,flag)";
+		return -EINVAL;
+	}
+	if (spec->reserve > spec->size) {
+		*reason = "reserve larger than the region";
+		return -EINVAL;
+	}
+	if (spec->reserve && spec->exclusive) {
+		*reason = "reserve on an exclusive region (it is never lent)";
 		return -EINVAL;
 	}
 	return 0;

@@ -28,6 +28,8 @@
  *	PAGE_SIZE), or 0 for the default
  * @fixed: the region must sit at @base
  * @exclusive: never lend the pages to the page allocator (a carve-out)
+ * @reserve: bytes of a reusable region kept claimed ahead of demand, a
+ *	multiple of PAGE_SIZE, at most @size; 0 for none
  */
 struct dcma_region_spec {
 	char name[DCMA_NAME_LEN];
@@ -35,6 +37,7 @@ struct dcma_region_spec {
 	u64 size;
 	u64 base;
 	u64 align;
+	u64 reserve;
 	bool fixed;
 	bool exclusive;
 };

@@ -188,6 +188,7 @@ int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 	r->base_pfn = PHYS_PFN(base);
 	r->nr_pages = size >> PAGE_SHIFT;
 	r->reusable = !spec->exclusive;
+	r->reserve_target = r->reusable ? spec->reserve >> PAGE_SHIFT : 0;
 	r->from_dt = reserved;
 	r->ops = ops;
 	spin_lock_init(&r->lock);
@@ -196,9 +197,10 @@ int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 	if (r->reusable)
 		totalcma_pages += r->nr_pages;
 
-	pr_info("region %s: %pa, %lu MiB, %s, allocator %s\n", r->name, &base,
-		(unsigned long)(size / SZ_1M),
-		r->reusable ? "reusable" : "exclusive", ops->name);
+	pr_info("region %s: %pa, %lu MiB, %s, allocator %s, reserve %lu KiB\n",
+		r->name, &base, (unsigned long)(size / SZ_1M),
+		r->reusable ? "reusable" : "exclusive", ops->name,
+		r->reserve_target << (PAGE_SHIFT - 10));
 	return 0;
 
 out_report:
@@ -557,6 +559,9 @@ static int __init dcma_activate(struct dcma_region *r)
 		for (pfn = r->base_pfn; pfn < end; pfn += pageblock_nr_pages)
 			init_cma_reserved_pageblock(pfn_to_page(pfn));
 	r->active = true;
+	/* "reserve=": claimed once the workqueues run */
+	if (r->reserve_target)
+		queue_delayed_work(system_unbound_wq, &r->reserve_work, 0);
 	return 0;
 
 out_free_node_pool:

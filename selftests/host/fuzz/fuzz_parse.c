@@ -42,6 +42,9 @@ static void check_spec(const struct dcma_region_spec *s)
 		abort();
 	if (s->allocator[0] && !dcma_allocator_find(s->allocator))
 		abort();
+	if (s->reserve % PAGE_SIZE || s->reserve > s->size ||
+	    (s->reserve && s->exclusive))
+		abort();
 }
 
 static void check_glob(const char *g, size_t max)
