@@ -89,8 +89,9 @@ CMDLINE_x86_64-heaps := $(CMDLINE_HEAPS)
 # size, and the benchmark driver's devices on them.  "make check" runs
 # its smoke test there; "make bench" the benchmark itself.
 DTSI_arm64-bench := $(TOP)/scripts/dts/arm64-bench.dtsi
-BENCH_arm64 := dcma=bench-x=1M,exclusive dcma.bench=1
-BENCH_x86_64 := cma=64M dcma=bench-a=64M;bench-b=64M;bench-x=1M,exclusive \
+BENCH_REGIONS := bench-x=1M,exclusive;bench-r=2M,reserve=2M;bench-bad=4M,exclusive,reserve=1M
+BENCH_arm64 := dcma=$(BENCH_REGIONS) dcma.bench=1
+BENCH_x86_64 := cma=64M dcma=bench-a=64M;bench-b=64M;$(BENCH_REGIONS) \
 	dcma_map=dcma-bench.0=bench-a;dcma-bench.2=bench-b dcma.bench=1
 CMDLINE_arm64-bench := $(BENCH_arm64) dcma.ksft=dcma:dcma_bench_test
 CMDLINE_x86_64-bench := $(BENCH_x86_64) dcma.ksft=dcma:dcma_bench_test

@@ -6,8 +6,9 @@
  * allocations.  The figures themselves are not judged; "make bench" does
  * that.  Runs in the benchmark boots ("dcma.bench=1" on the command line),
  * which have its devices ("linux,dcma-bench" device-tree nodes, or "cma="
- * and dcma_map= rules for dcma-bench.0 and .2) and the dcma regions
- * bench-a (reusable) and bench-x (exclusive); skipped elsewhere.
+ * and dcma_map= rules for dcma-bench.0 and .2), the dcma regions
+ * bench-a (reusable) and bench-x (exclusive), bench-r (2 MiB, with
+ * "reserve=2M") and the refused bench-bad; skipped elsewhere.
  */
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -254,6 +255,33 @@ TEST_F(bench, reserve)
 	for (i = 0; i < 100 && stat_of("bench-a", "reserve_pages") > 0; i++)
 		usleep(100000);
 	EXPECT_EQ(0, stat_of("bench-a", "reserve_pages"));
+}
+
+/*
+ * "reserve=" on the command line: bench-r fills its reserve at boot, and
+ * bench-bad (exclusive) is refused with one message naming the problem
+ */
+TEST_F(bench, boot_reserve)
+{
+	const char *log;
+	char want[256];
+	int i;
+
+	NEED_BENCH();
+	ASSERT_TRUE(cmdline_has("dcma=")) TH_LOG("no dcma= on the command line");
+	for (i = 0; i < 100 && stat_of("bench-r", "reserve_pages") < 512; i++)
+		usleep(100000);
+	EXPECT_EQ(512, stat_of("bench-r", "reserve_target"));
+	EXPECT_EQ(512, stat_of("bench-r", "reserve_pages"));
+
+	log = klog();
+	ASSERT_NE(NULL, log);
+	snprintf(want, sizeof(want),
+		 "skipped \"bench-bad=4M,exclusive,reserve=1M\" in dcma=: reserve on an exclusive region");
+	EXPECT_NE(NULL, strstr(log, want)) TH_LOG("no \"%s\" in the log", want);
+	/* and nothing of it was created */
+	EXPECT_EQ(NULL, strstr(log, "region bench-bad:"));
+	EXPECT_EQ(-1, stat_of("bench-bad", "reserve_pages"));
 }
 
 TEST_HARNESS_MAIN
