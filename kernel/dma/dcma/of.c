@@ -15,12 +15,15 @@
  *			reg = <0x0 0x48000000 0x0 0x4000000>;
  *			reusable;
  *			linux,dcma-allocator = "bf";
+ *			linux,dcma-reserve = <0x0 0x1000000>;
  *		};
  *	};
  *
  * The region is named after the "label" property, or else after the node
  * name without its unit address ("camera").  "reusable" lends the pages
- * while free; without it the region is exclusive.  "no-map" is refused:
+ * while free; without it the region is exclusive.  "linux,dcma-reserve"
+ * (a size, #size-cells cells) keeps that much of a reusable region claimed
+ * ahead of demand, as "reserve=" on the command line.  "no-map" is refused:
  * dcma hands out buffers through the kernel's linear map.  "size",
  * "alignment" and "alloc-ranges" work as for any reserved-memory node
  * (a reusable region needs at least pageblock alignment).
@@ -36,6 +39,7 @@
 
 #include <linux/init.h>
 #include <linux/kstrtox.h>
+#include <linux/mm.h>
 #include <linux/of_fdt.h>
 #include <linux/of_reserved_mem.h>
 #include <linux/string.h>
@@ -92,9 +96,10 @@ static int __init dcma_rmem_declare(struct reserved_mem *rmem)
 	unsigned long node = rmem->fdt_node;
 	struct dcma_region_spec spec = {};
 	const char *label, *alloc, *reason;
+	const __be32 *prop;
 	bool bad = false;
 	size_t len;
-	int ret;
+	int plen, ret;
 
 	label = dcma_fdt_string(node, "label", DCMA_NAME_LEN, &bad);
 	if (bad) {
@@ -127,6 +132,27 @@ static int __init dcma_rmem_declare(struct reserved_mem *rmem)
 	spec.base = rmem->base;
 	spec.size = rmem->size;
 	spec.fixed = true;
+
+	prop = of_get_flat_dt_prop(node, "linux,dcma-reserve", &plen);
+	if (prop) {
+		if (plen != dt_root_size_cells * sizeof(__be32)) {
+			reason = "linux,dcma-reserve is not one size (#size-cells cells)";
+			goto out_report;
+		}
+		spec.reserve = dt_mem_next_cell(dt_root_size_cells, &prop);
+		if (!PAGE_ALIGNED(spec.reserve)) {
+			reason = "linux,dcma-reserve is not a multiple of the page size";
+			goto out_report;
+		}
+		if (spec.reserve > spec.size) {
+			reason = "linux,dcma-reserve is larger than the region";
+			goto out_report;
+		}
+		if (spec.exclusive && spec.reserve) {
+			reason = "linux,dcma-reserve needs a reusable region";
+			goto out_report;
+		}
+	}
 
 	/* dcma_declare() reports its own failures */
 	ret = dcma_declare(&spec, 0, true);
