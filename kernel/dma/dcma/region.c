@@ -327,8 +327,10 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 
 /*
  * The lowest pageblock at or above @from that lies in free space (no
- * buffer, and under the claim lock no candidate either) and is not all in
- * the reserve, or 0 when there is none.
+ * buffer) and is not all in the reserve, or 0 when there is none.  A
+ * range an allocation has picked but not yet claimed may lie in it; the
+ * pages the worker claims there are then the reserve's when that claim
+ * comes, under the claim lock the worker holds meanwhile.
  */
 static unsigned long dcma_reserve_find(struct dcma_region *r,
 				       unsigned long from)
@@ -364,7 +366,7 @@ out_unlock:
 	return pb;
 }
 
-/* Give reserve pages back to the page allocator, highest first, down to the target. */
+/* Give reserve pages back to the page allocator, highest first, to the target */
 static void dcma_reserve_trim(struct dcma_region *r)
 {
 	unsigned long flags, last, first, surplus;
