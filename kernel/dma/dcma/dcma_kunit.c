@@ -483,10 +483,6 @@ static void dcma_claim_busy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
 }
 
-/*
- * With every pageblock busy the allocation fails after a bounded number
- * of candidates, and every candidate range is given back.
- */
 /* What the tracepoints said about one region during a test */
 struct dcma_trace_seen {
 	const char *region;
@@ -517,6 +513,10 @@ static void dcma_seen_finish(void *data, const char *region,
 	WRITE_ONCE(seen->last_err, err);
 }
 
+/*
+ * With every pageblock busy the allocation fails after a bounded number
+ * of candidates, and every candidate range is given back.
+ */
 static void dcma_claim_all_busy_test(struct kunit *test)
 {
 	struct dcma_trace_seen seen = {};
@@ -565,12 +565,99 @@ static void dcma_claim_all_busy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.free_holes, 1UL);
 }
 
+/* Set a reserve target and wait for the worker to reach it */
+static void dcma_test_reserve(struct kunit *test, struct dcma_region *r,
+			      unsigned long pages)
+{
+	KUNIT_ASSERT_EQ(test, dcma_reserve_set(r, pages), 0);
+	flush_delayed_work(&r->reserve_work);
+}
+
+/*
+ * The reserve: the worker fills it lowest pages first; an allocation
+ * that lands on it claims nothing; a put keeps its pages and the worker
+ * gives the surplus back highest first, so the reserve stays where the
+ * allocator places requests; a target of 0 empties it.
+ */
+static void dcma_reserve_test(struct kunit *test)
+{
+	struct dcma_region *r = dcma_test_reusable(test);
+	unsigned long pb = pageblock_nr_pages, base = r->base_pfn;
+	long hits = atomic_long_read(&r->stats.pages_from_reserve);
+	long migrated = atomic_long_read(&r->stats.pages_migrated);
+	unsigned long free0 = dcma_test_free_pages(r);
+	struct dcma_buffer *a, *b;
+
+	dcma_test_reserve(test, r, pb);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(r->reserve, pb), pb);
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
+
+	/* served whole by the reserve: its first pages, nothing migrated */
+	a = dcma_region_alloc(r, 16 * PAGE_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(dcma_buffer_phys(a)), base);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.pages_from_reserve),
+			hits + 16);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.pages_migrated),
+			migrated);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb - 16);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(a)), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb);
+
+	/*
+	 * The whole reserve, then a buffer beyond it that has to be claimed;
+	 * the worker, which each leaves to refill the reserve, is held off.
+	 */
+	a = dcma_region_alloc(r, pb * PAGE_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	cancel_delayed_work_sync(&r->reserve_work);
+	b = dcma_region_alloc(r, 16 * PAGE_SIZE, 0, GFP_KERNEL);
+	if (IS_ERR(b)) {
+		dcma_put(dcma_buffer_phys(a));
+		KUNIT_FAIL(test, "a buffer beyond the reserve: %ld", PTR_ERR(b));
+		goto out_reset;
+	}
+	cancel_delayed_work_sync(&r->reserve_work);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), 0UL);
+	KUNIT_EXPECT_GE(test, PHYS_PFN(dcma_buffer_phys(b)), base + pb);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(a)), 0);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(b)), 0);
+	/* both kept, then the surplus goes: the higher buffer's pages */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb + 16);
+	flush_delayed_work(&r->reserve_work);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(r->reserve, pb), pb);
+
+out_reset:
+	dcma_test_reserve(test, r, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), 0UL);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(r->reserve, r->nr_pages));
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
+}
+
+/* Reserve targets that cannot be: too big, or on an exclusive region */
+static void dcma_reserve_bad_test(struct kunit *test)
+{
+	struct dcma_region *r = dcma_test_reusable(test);
+	int i;
+
+	KUNIT_EXPECT_EQ(test, dcma_reserve_set(r, r->nr_pages + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_target), 0UL);
+	for (i = 0; i < dcma_region_count; i++)
+		if (dcma_regions[i].active && !dcma_regions[i].reusable)
+			KUNIT_EXPECT_EQ(test, dcma_reserve_set(&dcma_regions[i], 1),
+					-EOPNOTSUPP);
+}
+
 static struct kunit_case dcma_ref_test_cases[] = {
 	KUNIT_CASE(dcma_ref_order_test),
 	KUNIT_CASE(dcma_ref_unknown_test),
 	KUNIT_CASE(dcma_alloc_args_test),
 	KUNIT_CASE(dcma_claim_busy_test),
 	KUNIT_CASE(dcma_claim_all_busy_test),
+	KUNIT_CASE(dcma_reserve_test),
+	KUNIT_CASE(dcma_reserve_bad_test),
 	{}
 };
 
