@@ -3,10 +3,7 @@
  * Memory load for the dcma benchmark (not a test: installed beside the
  * tests for scripts/guest/dcma-bench).
  *
- *   dcma_load fill MIB       touch MIB of anonymous memory, then keep
- *                            unmapping and refilling 4 MiB of it at a time,
- *                            so that pages freed into the contiguous areas
- *                            are soon taken by movable allocations again
+ *   dcma_load fill MIB       touch MIB of anonymous memory and keep it
  *   dcma_load pin DEV N MIB [START-END...]
  *                            N threads reading DEV with O_DIRECT into MIB of
  *                            anonymous 1 MiB buffers each, one buffer per
@@ -37,7 +34,7 @@ static void touch(char *p, size_t len)
 
 static int fill(unsigned long mib)
 {
-	size_t chunks = mib * MIB / CHUNK, i = 0;
+	size_t chunks = mib * MIB / CHUNK, i;
 	char **c = calloc(chunks, sizeof(*c));
 
 	if (!c)
@@ -53,15 +50,8 @@ static int fill(unsigned long mib)
 	}
 	printf("dcma_load: filled %lu MiB\n", mib);
 	fflush(stdout);
-	for (i = 0;; i = (i * 7 + 3) % chunks) {
-		munmap(c[i], CHUNK);
-		c[i] = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (c[i] == MAP_FAILED)
-			return 1;
-		touch(c[i], CHUNK);
-		usleep(20000);
-	}
+	pause();
+	return 0;
 }
 
 struct range {
