@@ -33,6 +33,8 @@
  *                            between the "a" and "b" devices, N pairs each
  *
  * Every result line starts with "result" or "cdf"; times are nanoseconds.
+ * A buffer from outside its device's area (dma-direct falls back to the
+ * page allocator when a mainline area fails) counts as a failure.
  */
 
 #define pr_fmt(fmt) "dcma-bench: " fmt
