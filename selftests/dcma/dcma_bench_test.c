@@ -95,37 +95,6 @@ static int cdf_ok(const char *scen, const char *dev)
 	return n == 51;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* A counter of a region's debugfs stats file, or -1 */
-static long stat_of(const char *region, const char *name)
-{
-	char path[128], line[128], key[64];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DCMA_DIR "/%s/stats", region);
-	snprintf(key, sizeof(key), "%s %%ld", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, key, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 FIXTURE(bench) {
 	bool skip;
 };
@@ -233,11 +202,11 @@ TEST_F(bench, reserve)
 	int i;
 
 	NEED_BENCH();
-	EXPECT_EQ(-EINVAL, write_str(RESERVE("bench-a"), "many"));
-	EXPECT_EQ(-EINVAL, write_str(RESERVE("bench-a"), "99999999"));
-	EXPECT_EQ(-EOPNOTSUPP, write_str(RESERVE("bench-x"), "512"));
+	EXPECT_EQ(-EINVAL, write_file(RESERVE("bench-a"), "many"));
+	EXPECT_EQ(-EINVAL, write_file(RESERVE("bench-a"), "99999999"));
+	EXPECT_EQ(-EOPNOTSUPP, write_file(RESERVE("bench-x"), "512"));
 
-	ASSERT_EQ(0, write_str(RESERVE("bench-a"), "1000"));
+	ASSERT_EQ(0, write_file(RESERVE("bench-a"), "1000"));
 	/* claimed in the background */
 	for (i = 0; i < 100 && stat_of("bench-a", "reserve_pages") < 1000; i++)
 		usleep(100000);
@@ -251,7 +220,7 @@ TEST_F(bench, reserve)
 	/* puts refill it: still full */
 	EXPECT_GE(stat_of("bench-a", "reserve_pages"), 1000);
 
-	ASSERT_EQ(0, write_str(RESERVE("bench-a"), "0"));
+	ASSERT_EQ(0, write_file(RESERVE("bench-a"), "0"));
 	for (i = 0; i < 100 && stat_of("bench-a", "reserve_pages") > 0; i++)
 		usleep(100000);
 	EXPECT_EQ(0, stat_of("bench-a", "reserve_pages"));

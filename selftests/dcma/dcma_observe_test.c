@@ -56,37 +56,6 @@ static int read_occupancy(const char *region, struct occupancy *o)
 	return 0;
 }
 
-/*
- * A region's stats: the value of @key, or with @prefix set the sum of
- * every key starting with it; -1 if the file cannot be read or has no
- * such key.
- */
-static long stats_sum(const char *region, const char *key, bool prefix)
-{
-	char path[128], k[64];
-	long v, sum = 0;
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DCMA_DIR "/%s/stats", region);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", k, &v) == 2) {
-		if (prefix ? strncmp(k, key, strlen(key)) : strcmp(k, key))
-			continue;
-		sum += v;
-		found = true;
-	}
-	fclose(f);
-	return found ? sum : -1;
-}
-
-static long stat_of(const char *region, const char *key)
-{
-	return stats_sum(region, key, false);
-}
-
 static long latency_total(const char *region)
 {
 	return stats_sum(region, "latency_us_", true);
@@ -182,18 +151,6 @@ TEST_F(obs, stats_count_allocations)
 	EXPECT_EQ(frees + 5, stat_of(r->name, "frees"));
 	EXPECT_EQ(hist + 5, latency_total(r->name));
 	EXPECT_EQ(stat_of(r->name, "allocs"), latency_total(r->name));
-}
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 static char trace_buf[1 << 20];

@@ -119,7 +119,9 @@ TEST_F(dcma, cmdline_regions)
 	ASSERT_GT(present, 0);
 }
 
-static bool dt_string(const char *node, const char *prop, char *buf, size_t len)
+/* A property of a reserved-memory node: its length, or -1 */
+static ssize_t dt_read(const char *node, const char *prop, void *buf,
+		       size_t len)
 {
 	char path[512];
 	ssize_t n;
@@ -129,9 +131,16 @@ static bool dt_string(const char *node, const char *prop, char *buf, size_t len)
 		 node, prop);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return false;
-	n = read(fd, buf, len - 1);
+		return -1;
+	n = read(fd, buf, len);
 	close(fd);
+	return n;
+}
+
+static bool dt_string(const char *node, const char *prop, char *buf, size_t len)
+{
+	ssize_t n = dt_read(node, prop, buf, len - 1);
+
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
@@ -142,17 +151,8 @@ static bool dt_string(const char *node, const char *prop, char *buf, size_t len)
 static bool dt_size(const char *node, const char *prop, unsigned long long *val)
 {
 	unsigned char buf[8];
-	char path[512];
-	ssize_t n;
-	int fd;
+	ssize_t n = dt_read(node, prop, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/device-tree/reserved-memory/%s/%s",
-		 node, prop);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
 	if (n != 4 && n != 8)
 		return false;
 	*val = 0;
@@ -161,15 +161,13 @@ static bool dt_size(const char *node, const char *prop, unsigned long long *val)
 	return true;
 }
 
-/* A region's reserve target in pages, from sysfs, or -1 */
-static long reserve_target(const char *region)
+static long sysfs_counter(const char *region, const char *name)
 {
-	char path[128];
+	char path[256];
 	long v = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%s/reserve_pages",
-		 region);
+	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%s/%s", region, name);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -234,7 +232,8 @@ TEST_F(dcma, dt_regions)
 		EXPECT_EQ(skipped, !find_region(self->r, self->n, name));
 		/* and "linux,dcma-reserve" is its reserve, in pages */
 		if (!skipped && dt_size(de->d_name, "linux,dcma-reserve", &reserve))
-			EXPECT_EQ((long)(reserve / PAGE), reserve_target(name))
+			EXPECT_EQ((long)(reserve / PAGE),
+				  sysfs_counter(name, "reserve_pages"))
 				TH_LOG("region %s", name);
 	}
 	closedir(dir);
@@ -379,22 +378,6 @@ TEST_F(dcma, knob_bad_input)
 	ASSERT_EQ(-EINVAL, knob(cmd, NULL, 0));
 	snprintf(cmd, sizeof(cmd), "alloc %s 4096 0 extra", self->r[0].name);
 	ASSERT_EQ(-EINVAL, knob(cmd, NULL, 0));
-}
-
-static long sysfs_counter(const char *region, const char *name)
-{
-	char path[256];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%s/%s", region, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
 }
 
 /* The sysfs counters move exactly as this test's allocations say. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the dcma kselftests share: the debugfs files, the root-only test
- * knob and the command line.
+ * knob, the command line and small file helpers.
  */
 #ifndef DCMA_UTIL_H
 #define DCMA_UTIL_H
@@ -157,6 +157,51 @@ static inline const char *klog(void)
 		return NULL;
 	buf[len] = '\0';
 	return buf;
+}
+
+/* Write @s to a file: 0, or -errno */
+static inline int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * A region's stats: the value of @key, or with @prefix set the sum of
+ * every key starting with it; -1 if the file cannot be read or has no
+ * such key.
+ */
+static inline long stats_sum(const char *region, const char *key, bool prefix)
+{
+	char path[128], k[64];
+	long v, sum = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DCMA_DIR "/%s/stats", region);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", k, &v) == 2) {
+		if (prefix ? strncmp(k, key, strlen(key)) : strcmp(k, key))
+			continue;
+		sum += v;
+		found = true;
+	}
+	fclose(f);
+	return found ? sum : -1;
+}
+
+/* One counter of a region's debugfs stats file, or -1 */
+static inline long stat_of(const char *region, const char *key)
+{
+	return stats_sum(region, key, false);
 }
 
 #endif /* DCMA_UTIL_H */
