@@ -383,16 +383,10 @@ struct bench_buf {
 static unsigned long bench_longest_free(const unsigned long *map,
 					unsigned long nr)
 {
-	unsigned long i = 0, e, best = 0;
+	unsigned long b, e, best = 0;
 
-	while (i < nr) {
-		i = find_next_zero_bit(map, nr, i);
-		if (i >= nr)
-			break;
-		e = find_next_bit(map, nr, i);
-		best = max(best, e - i);
-		i = e;
-	}
+	for_each_clear_bitrange(b, e, map, nr)
+		best = max(best, e - b);
 	return best;
 }
 

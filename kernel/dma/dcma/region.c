@@ -241,38 +241,29 @@ void __init dcma_reserve(phys_addr_t limit)
 static unsigned long dcma_reserve_count(struct dcma_region *r,
 					unsigned long pfn, unsigned long nr)
 {
-	unsigned long i = pfn - r->base_pfn, end = i + nr, n = 0, e;
+	unsigned long b = pfn - r->base_pfn, e, n = 0;
 
 	lockdep_assert_held(&r->lock);
-	for (;;) {
-		i = find_next_bit(r->reserve, end, i);
-		if (i >= end)
-			return n;
-		e = find_next_zero_bit(r->reserve, end, i);
-		n += e - i;
-		i = e;
-	}
+	for_each_set_bitrange_from(b, e, r->reserve, pfn - r->base_pfn + nr)
+		n += e - b;
+	return n;
 }
 
 /*
- * The first pfn at or above @pfn and below @end that is outside the
- * reserve (@held false) or inside it (@held true), or @end.
+ * The first run of pages outside the reserve in [pfn, end): returns its
+ * first pfn, or @end when there is none, and its end in *@run_end.
  */
-static unsigned long dcma_reserve_next(struct dcma_region *r,
-				       unsigned long pfn, unsigned long end,
-				       bool held)
+static unsigned long dcma_unreserved_run(struct dcma_region *r,
+					 unsigned long pfn, unsigned long end,
+					 unsigned long *run_end)
 {
-	unsigned long flags, i;
+	unsigned long b = pfn - r->base_pfn, e = end - r->base_pfn, flags;
 
 	spin_lock_irqsave(&r->lock, flags);
-	if (held)
-		i = find_next_bit(r->reserve, end - r->base_pfn,
-				  pfn - r->base_pfn);
-	else
-		i = find_next_zero_bit(r->reserve, end - r->base_pfn,
-				       pfn - r->base_pfn);
+	b = find_next_zero_bit(r->reserve, e, b);
+	*run_end = r->base_pfn + find_next_bit(r->reserve, e, b);
 	spin_unlock_irqrestore(&r->lock, flags);
-	return r->base_pfn + i;
+	return r->base_pfn + b;
 }
 
 /*
@@ -293,10 +284,9 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 
 	lockdep_assert_held(&r->claim_lock);
 	while (pos < end) {
-		pos = dcma_reserve_next(r, pos, end, false);
+		pos = dcma_unreserved_run(r, pos, end, &run);
 		if (pos >= end)
 			break;
-		run = dcma_reserve_next(r, pos, end, true);
 		*migrated += dcma_range_in_use(pos, run - pos);
 		ret = alloc_contig_range(pos, run, MIGRATE_CMA,
 					 GFP_KERNEL | (gfp & __GFP_NOWARN));
@@ -425,10 +415,9 @@ static void dcma_reserve_work(struct work_struct *work)
 		end = pb + pageblock_nr_pages;
 		taken = 0;
 		for (pos = pb; pos < end; pos = run) {
-			pos = dcma_reserve_next(r, pos, end, false);
+			pos = dcma_unreserved_run(r, pos, end, &run);
 			if (pos >= end)
 				break;
-			run = dcma_reserve_next(r, pos, end, true);
 			run = min3(run, pos + want, pos + DCMA_RESERVE_CHUNK);
 			if (alloc_contig_range(pos, run, MIGRATE_CMA,
 					       GFP_KERNEL | __GFP_NOWARN))
@@ -798,7 +787,8 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 		ret = r->ops->alloc(r->alloc_state, nr, align, pfn, node);
 		/* all in the reserve: ours with nothing to claim or wait for */
 		ready = !ret && (!r->reusable ||
-				 dcma_reserve_count(r, *pfn, nr) == nr);
+				 (r->reserve_pages >= nr &&
+				  dcma_reserve_count(r, *pfn, nr) == nr));
 		if (ready && r->reusable) {
 			bitmap_clear(r->reserve, *pfn - r->base_pfn, nr);
 			r->reserve_pages -= nr;
