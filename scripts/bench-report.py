@@ -217,11 +217,11 @@ def table(report):
                        f"mainline {r['mainline']['lent_pct']}%")
         k = a.get("concurrency")
         if k:
+            by_cpus = {dev: {t: v for t, v in k[dev].items() if t != "speedup"}
+                       for dev in ("dcma", "mainline")}
             out.append(f"concurrency (64 KiB, ops/s by CPUs, median of the runs): dcma "
-                       f"{ {t: v for t, v in k['dcma'].items() if t != 'speedup'} }, "
-                       f"speedup {k['dcma']['speedup']}x; mainline "
-                       f"{ {t: v for t, v in k['mainline'].items() if t != 'speedup'} }, "
-                       f"speedup {k['mainline']['speedup']}x")
+                       f"{by_cpus['dcma']}, speedup {k['dcma']['speedup']}x; mainline "
+                       f"{by_cpus['mainline']}, speedup {k['mainline']['speedup']}x")
     s = report.get("scaling")
     if s:
         out.append(f"\nscaling (instructions per alloc+free, 64 MiB/10 buffers to "
@@ -285,10 +285,8 @@ def main():
 
     # the scenarios by name, as the JSON's readers look them up
     report["scenarios"] = {
-        scen: {arch: a[key] for arch, a in report["arches"].items()}
-        for scen, key in (("idle", "idle"), ("pressure", "pressure"),
-                          ("churn", "churn"), ("pinned", "pinned"),
-                          ("concurrency", "concurrency"))}
+        scen: {arch: a[scen] for arch, a in report["arches"].items()}
+        for scen in ("idle", "pressure", "churn", "pinned", "concurrency")}
     if "scaling" in report:
         report["scenarios"]["scaling"] = report["scaling"]
 
