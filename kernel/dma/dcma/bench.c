@@ -406,14 +406,16 @@ static void bench_mark(struct bench_dev *b, unsigned long *map,
 }
 
 /*
- * Mixed sizes, 1 to 512 pages with the size order drawn first, so small
- * and large requests are equally common; allocate below 70% occupancy,
- * free above 90%, either in between.  A request fits when the free space
- * is at least its size ("fits"), and fits contiguously when the longest
- * free run is ("run_fits"); the bench's buffers are the only ones it
- * counts, which holds for areas only the bench uses.  A buffer from
- * outside the area (a mainline device's fallback) is freed at once and
- * counts as a failure ("outside").
+ * Mixed sizes, 1 to 512 pages: a draw modulo 2^k, k drawn next from 0
+ * to 9, so that small and large requests are equally common; the host's
+ * dcma_churn (selftests/host/bench/churn.c) replays the same sequence on
+ * the allocators alone.  Allocate below 70% occupancy, free above 90%,
+ * either in between.  A request fits when the free space is at least its
+ * size ("fits"), and fits contiguously when the longest free run is
+ * ("run_fits"); the bench's buffers are the only ones it counts, which
+ * holds for areas only the bench uses.  A buffer from outside the area (a
+ * mainline device's fallback) is freed at once and counts as a failure
+ * ("outside").
  */
 static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 			    unsigned long *map, int n, u32 seed)
@@ -430,8 +432,9 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 		pct = total ? used * 100 / total : 0;
 		alloc = pct < 70 || (pct <= 90 && prandom_u32_state(&rnd) & 1);
 		if (alloc && nlive < BENCH_CHURN_LIVE) {
-			nr = 1 + prandom_u32_state(&rnd) %
-				 (1U << (prandom_u32_state(&rnd) % 10));
+			/* Two draws, in this order, as dcma_churn makes them */
+			nr = prandom_u32_state(&rnd);
+			nr = 1 + nr % (1U << (prandom_u32_state(&rnd) % 10));
 			run_fit = bench_longest_free(map, total) >= nr;
 			live[nlive].size = nr << PAGE_SHIFT;
 			live[nlive].cpu = dma_alloc_coherent(b->dev,
