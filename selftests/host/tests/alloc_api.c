@@ -8,11 +8,14 @@
  * check says what each one does.
  */
 #include <limits.h>
+#include <stdbool.h>
+#include <string.h>
 #include <linux/errno.h>
 #include <dcma_host.h>
 
 #include "alloc_api.h"
 #include "common.h"
+#include "model.h"
 
 static inline bool is_bf(const struct dcma_allocator_ops *ops)
 {
@@ -319,48 +322,63 @@ static int alloc_misaligned_skip_check(const struct dcma_allocator_ops *ops)
 }
 
 /*
- * The bounded scan of "bf" gives up after 8 holes that cannot fit:
+ * MODEL_BF_SCAN (S) 2-page holes at odd pfns, then a 2-page hole at an
+ * even pfn and, with @sure, a 5-page hole; for S = 8:
  *
  *   |x..xx..xx..xx..xx..xx..xx..xx..xxx..x.....|
  *     1   5   9  13  17  21  25  29   34  37
- *
- * 2 pages aligned to 2: the eight 2-page holes at odd pfns cannot hold
- * them, the ninth (34) could, but "bf" stops looking and takes the
- * smallest hole that is sure to fit (37, at 38).  "ff" takes 34.
+ */
+static const char *scan_layout(char *buf, bool sure)
+{
+	char *p = buf;
+	int i;
+
+	*p++ = 'x';
+	for (i = 0; i < MODEL_BF_SCAN; i++)
+		p = stpcpy(p, "..xx");
+	strcpy(p, sure ? "x..x....." : "x..x");
+	return buf;
+}
+
+#define SCAN_LAYOUT_LEN	(4 * MODEL_BF_SCAN + 11)
+
+/*
+ * The bounded scan of "bf" gives up after S holes that cannot fit.  2
+ * pages aligned to 2: the S 2-page holes at odd pfns cannot hold them,
+ * the next one (4S + 2) could, but "bf" stops looking and takes the
+ * smallest hole that is sure to fit (4S + 5, at 4S + 6).  "ff" takes
+ * 4S + 2.
  */
 static int alloc_scan_limit_check(const struct dcma_allocator_ops *ops)
 {
+	char layout[SCAN_LAYOUT_LEN];
 	struct hregion r;
 
-	ASSERT_OK(hr_layout(&r, ops, 0,
-			    "x..xx..xx..xx..xx..xx..xx..xx..xxx..x....."));
-	ASSERT_INFO(&r, 23, 5, 10);
+	ASSERT_OK(hr_layout(&r, ops, 0, scan_layout(layout, true)));
+	ASSERT_INFO(&r, 2 * MODEL_BF_SCAN + 7, 5, MODEL_BF_SCAN + 2);
 	if (is_bf(ops)) {
-		ASSERT_ALLOC(&r, 2, 2, 38);
-		ASSERT_INFO(&r, 21, 2, 11);
+		ASSERT_ALLOC(&r, 2, 2, 4 * MODEL_BF_SCAN + 6);
+		ASSERT_INFO(&r, 2 * MODEL_BF_SCAN + 5, 2, MODEL_BF_SCAN + 3);
 	} else {
-		ASSERT_ALLOC(&r, 2, 2, 34);
-		ASSERT_INFO(&r, 21, 5, 9);
+		ASSERT_ALLOC(&r, 2, 2, 4 * MODEL_BF_SCAN + 2);
+		ASSERT_INFO(&r, 2 * MODEL_BF_SCAN + 5, 5, MODEL_BF_SCAN + 1);
 	}
 	ASSERT_OK(hr_teardown(&r));
 	return 0;
 }
 
 /*
- * Without a hole that is sure to fit, "bf" looks further than 8 holes:
+ * Without a hole that is sure to fit, "bf" looks further than S holes:
  * it fails only when nothing fits.
- *
- *   |x..xx..xx..xx..xx..xx..xx..xx..xxx..x|
- *     1   5   9  13  17  21  25  29   34
  */
 static int alloc_scan_fallback_check(const struct dcma_allocator_ops *ops)
 {
+	char layout[SCAN_LAYOUT_LEN];
 	struct hregion r;
 
-	ASSERT_OK(hr_layout(&r, ops, 0,
-			    "x..xx..xx..xx..xx..xx..xx..xx..xxx..x"));
-	ASSERT_ALLOC(&r, 2, 2, 34);
-	ASSERT_INFO(&r, 16, 2, 8);
+	ASSERT_OK(hr_layout(&r, ops, 0, scan_layout(layout, false)));
+	ASSERT_ALLOC(&r, 2, 2, 4 * MODEL_BF_SCAN + 2);
+	ASSERT_INFO(&r, 2 * MODEL_BF_SCAN, 2, MODEL_BF_SCAN);
 	ASSERT_ALLOC_FAILS(&r, 2, 2, -ENOMEM);
 	ASSERT_ALLOC(&r, 2, 1, 1);
 	ASSERT_OK(hr_teardown(&r));

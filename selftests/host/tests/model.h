@@ -36,7 +36,7 @@ struct model_bf_why {
 };
 
 /* The number of holes the best-fit allocator's bounded scan examines */
-#define MODEL_BF_SCAN	8
+#define MODEL_BF_SCAN	32
 
 void model_init(struct model *m, unsigned long base, unsigned long nr_pages);
 void model_exit(struct model *m);

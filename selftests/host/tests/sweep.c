@@ -35,7 +35,9 @@ static const unsigned long sweep_bases[] = { 0, 1, 3, 8, 1000003 };
 #define RANDOM_MAX_PAGES	200	/* pseudo-random sequences */
 #define RANDOM_STEPS		512
 #define FRAG_MAX_PAGES		128	/* requests into fragmented layouts */
-#define FRAG_PATTERNS		4
+#define FRAG_LARGE_PAGES	1024	/* and a few larger ones, up to this */
+#define FRAG_LARGE_STEP		97
+#define FRAG_PATTERNS		5
 #define MAX_ALIGN		512
 
 #define SEQ_BUF			8192
@@ -485,8 +487,20 @@ static bool frag_free_page(unsigned int pattern, unsigned long long *st,
 		return !prev_freed && prng_below(st, 3);
 	case 2:		/* pairs, at both phases */
 		return (i + prng_below(st, 2)) % 3 != 0;
-	default:	/* short runs and long ones */
+	case 3:		/* short runs and long ones */
 		return prng_below(st, 8) < (i % 16 < 8 ? 2 : 6);
+	default:
+		/*
+		 * Pairs at an odd pfn, more of them than the best-fit scan
+		 * looks at; a pair at an even pfn after 63 of them, and a
+		 * long run after 100: the scan gives up with a smaller fit
+		 * left behind it.
+		 */
+		if (i / 4 % 128 >= 100 && i / 4 % 128 < 110)
+			return true;
+		if (i / 4 % 64 == 63)
+			return i % 4 >= 2;
+		return i % 4 == 1 || i % 4 == 2;
 	}
 }
 
@@ -539,7 +553,7 @@ static void fragmented_layout(struct sweep *s, unsigned int pattern,
 static int sweep_fragmented_check(const struct dcma_allocator_ops *ops)
 {
 	struct sweep *s = calloc(1, sizeof(*s));
-	bool *freed = calloc(FRAG_MAX_PAGES, sizeof(*freed));
+	bool *freed = calloc(FRAG_LARGE_PAGES, sizeof(*freed));
 	unsigned long long seed;
 	unsigned int pattern;
 	unsigned long size;
@@ -548,7 +562,8 @@ static int sweep_fragmented_check(const struct dcma_allocator_ops *ops)
 	if (!s || !freed)
 		abort();
 	for (b = 0; b < ARRAY_SIZE(sweep_bases); b++) {
-		for (size = 2; size <= FRAG_MAX_PAGES; size++) {
+		for (size = 2; size <= FRAG_LARGE_PAGES;
+		     size += size < FRAG_MAX_PAGES ? 1 : FRAG_LARGE_STEP) {
 			for (pattern = 0; pattern < FRAG_PATTERNS; pattern++) {
 				if (!sweep_start(s, ops, "fragmented", size,
 						 sweep_bases[b]))
