@@ -127,6 +127,17 @@ def churn(results):
     return out
 
 
+def parts(results):
+    """The fixed costs below an allocation ("parts SIZE N"), by size"""
+    out = []
+    for r in results:
+        if r["scen"] == "parts":
+            row = {k: v for k, v in r.items() if k != "scen"}
+            row["dcma_over_page_alloc"] = ratio(r["dma_dcma_ns"], r["page_alloc_ns"])
+            out.append(row)
+    return sorted(out, key=lambda r: r["size"])
+
+
 def conc(results):
     runs = {}
     for r in results:
@@ -197,6 +208,15 @@ def table(report):
                     f"{fmt_us(dc['p99'])} | {fmt_us(ml['p50'])} / {fmt_us(ml['p99'])} | "
                     f"{fmt_us(dc['floor_p50'])} | {r['ratio_p50']}x, {r['ratio_p99']}x | "
                     f"{r['dcma_p50_over_floor']}x |")
+        if a.get("parts"):
+            out.append("")
+        for r in a.get("parts", []):
+            out.append(f"parts of {r['size'] // 1024} KiB (mean of {r['n']} back-to-back "
+                       f"alloc+free, us): page allocator {fmt_us(r['page_alloc_ns'])}, "
+                       f"dcma region {fmt_us(r['region_ns'])}, DMA API on dcma "
+                       f"{fmt_us(r['dma_dcma_ns'])}, on mainline "
+                       f"{fmt_us(r['dma_mainline_ns'])}; memset of a mapped buffer "
+                       f"{fmt_us(r['memset_ns'])}")
         c = a.get("churn")
         if c:
             out.append(f"\nchurn: dcma {c['dcma']['success'] * 100:.1f}% of "
@@ -258,6 +278,7 @@ def main():
             "pinned": pairs(results, "pinned", pinned_checks),
             "churn": churn(results),
             "concurrency": conc(results),
+            "parts": parts(results),
             "cdf": cdfs,
         }
     if os.path.exists(scaling):

@@ -186,6 +186,26 @@ TEST_F(bench, concurrency)
 	EXPECT_EQ(-EINVAL, bench(cmd));
 }
 
+TEST_F(bench, parts)
+{
+	static const char * const keys[] = {
+		"page_alloc_ns", "region_ns", "dma_dcma_ns", "dma_mainline_ns",
+		"memset_ns",
+	};
+	const char *line;
+	size_t i;
+
+	NEED_BENCH();
+	ASSERT_EQ(0, bench("parts 4096 3"));
+	line = strstr(out, "result scen=parts ");
+	ASSERT_NE(NULL, line) TH_LOG("%s", out);
+	EXPECT_EQ(4096, field(line, "size"));
+	EXPECT_EQ(3, field(line, "n"));
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		EXPECT_GT(field(line, keys[i]), 0) TH_LOG("%s", line);
+	EXPECT_EQ(-EINVAL, bench("parts 4096"));
+}
+
 TEST_F(bench, bad_commands)
 {
 	NEED_BENCH();

@@ -31,6 +31,12 @@
  *                            occupancy from one pseudo-random sequence
  *   conc SIZE N THREADS      THREADS kthreads, one per CPU, alternating
  *                            between the "a" and "b" devices, N pairs each
+ *   parts SIZE N             where an allocation's time goes: the mean of
+ *                            N back-to-back allocations and frees of SIZE
+ *                            bytes from the page allocator, from the dcma
+ *                            device's region (dcma_region_alloc() and
+ *                            dcma_put()) and through the DMA API on each
+ *                            "a" device, and of N memset()s of a buffer
  *
  * Every result line starts with "result" or "cdf"; times are nanoseconds.
  * A buffer from outside its device's area (dma-direct falls back to the
@@ -619,6 +625,89 @@ static int bench_conc(size_t size, int n, int threads)
 	return ret ?: bench_conc_kind(true, size, n, threads);
 }
 
+/* Mean nanoseconds per round since @t0 */
+static u64 bench_mean(u64 t0, int n)
+{
+	return div64_u64(ktime_get_ns() - t0, n);
+}
+
+/*
+ * The fixed costs below an allocation, each timed over @n back-to-back
+ * rounds so that the clock's own cost is spread thin: the page allocator
+ * (zeroed, as dma-direct zeroes), dcma's region layer alone (zeroed, with
+ * dma_alloc_contiguous()'s alignment), the DMA API on the dcma and the
+ * mainline device, and the memset() of a buffer already mapped.
+ */
+static int bench_parts(size_t size, int n)
+{
+	struct bench_dev *devs[2] = { bench_dev(false, 0), bench_dev(true, 0) };
+	unsigned int order = get_order(size);
+	u64 t0, page_ns, region_ns, dma_ns[2], memset_ns;
+	size_t align = PAGE_SIZE << min_t(unsigned int, order,
+					  CONFIG_CMA_ALIGNMENT);
+	struct dcma_buffer *buf;
+	dma_addr_t handle;
+	struct page *page;
+	void *cpu;
+	int i, k, ret;
+
+	if (!devs[0] || !devs[1])
+		return -ENODEV;
+	ret = bench_prepare(devs[0]) ?: bench_prepare(devs[1]);
+	if (ret)
+		return ret;
+	if (!devs[0]->region || order > MAX_ORDER - 1)
+		return -EINVAL;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, order);
+		if (!page)
+			return -ENOMEM;
+		__free_pages(page, order);
+	}
+	page_ns = bench_mean(t0, n);
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		buf = dcma_region_alloc(devs[0]->region, size, align,
+					GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		if (IS_ERR(buf))
+			return PTR_ERR(buf);
+		dcma_put(dcma_buffer_phys(buf));
+	}
+	region_ns = bench_mean(t0, n);
+
+	for (k = 0; k < 2; k++) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < n; i++) {
+			cpu = dma_alloc_coherent(devs[k]->dev, size, &handle,
+						 GFP_KERNEL | __GFP_NOWARN);
+			if (!cpu)
+				return -ENOMEM;
+			dma_free_coherent(devs[k]->dev, size, cpu, handle);
+			cond_resched();
+		}
+		dma_ns[k] = bench_mean(t0, n);
+	}
+
+	cpu = dma_alloc_coherent(devs[0]->dev, size, &handle, GFP_KERNEL);
+	if (!cpu)
+		return -ENOMEM;
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		memset(cpu, i, size);
+		barrier();
+	}
+	memset_ns = bench_mean(t0, n);
+	dma_free_coherent(devs[0]->dev, size, cpu, handle);
+
+	bench_printf("result scen=parts size=%zu n=%d page_alloc_ns=%llu region_ns=%llu dma_dcma_ns=%llu dma_mainline_ns=%llu memset_ns=%llu\n",
+		     size, n, page_ns, region_ns, dma_ns[0], dma_ns[1],
+		     memset_ns);
+	return 0;
+}
+
 static int bench_run(char *cmd)
 {
 	unsigned long size, n, arg;
@@ -641,6 +730,8 @@ static int bench_run(char *cmd)
 		return bench_pairs(BENCH_PRESSURE, size, n, arg);
 	if (!strcmp(word, "conc") && got == 4)
 		return bench_conc(size, n, arg);
+	if (!strcmp(word, "parts") && got == 3)
+		return bench_parts(size, n);
 	return -EINVAL;
 }
 
