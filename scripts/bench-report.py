@@ -216,7 +216,9 @@ def table(report):
                        f"dcma region {fmt_us(r['region_ns'])}, DMA API on dcma "
                        f"{fmt_us(r['dma_dcma_ns'])}, on mainline "
                        f"{fmt_us(r['dma_mainline_ns'])}; memset of a mapped buffer "
-                       f"{fmt_us(r['memset_ns'])}")
+                       f"{fmt_us(r['memset_ns'])}"
+                       + (f" ({r['outside']} DMA API buffers from outside their area)"
+                          if r.get("outside") else ""))
         c = a.get("churn")
         if c:
             out.append(f"\nchurn: dcma {c['dcma']['success'] * 100:.1f}% of "

@@ -203,6 +203,7 @@ TEST_F(bench, parts)
 	EXPECT_EQ(3, field(line, "n"));
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		EXPECT_GT(field(line, keys[i]), 0) TH_LOG("%s", line);
+	EXPECT_EQ(0, field(line, "outside"));
 	EXPECT_EQ(-EINVAL, bench("parts 4096"));
 }
 
