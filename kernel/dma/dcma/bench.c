@@ -178,6 +178,16 @@ static int bench_prepare(struct bench_dev *b)
 	return ret;
 }
 
+/* The "a" dcma device in @devs[0] and the "a" mainline one in @devs[1] */
+static int bench_a_devs(struct bench_dev *devs[2])
+{
+	devs[0] = bench_dev(false, 0);
+	devs[1] = bench_dev(true, 0);
+	if (!devs[0] || !devs[1])
+		return -ENODEV;
+	return bench_prepare(devs[0]) ?: bench_prepare(devs[1]);
+}
+
 /*
  * Whether a buffer lies in @b's area.  A mainline device whose area fails
  * a request gets its buffer from the page allocator instead; that counts
@@ -300,15 +310,13 @@ static int bench_pairs(enum bench_mode mode, size_t size, int n,
 	u64 *lat, *floor, t0, t1, lent_sum[2] = {}, pins_sum[2] = {};
 	int ok[2] = {}, fail[2] = {}, unfit_fail[2] = {}, outside[2] = {};
 	int i, d, k, ret = 0;
-	struct bench_dev *devs[2] = { bench_dev(false, 0), bench_dev(true, 0) };
+	struct bench_dev *devs[2];
 	unsigned long pinned, free_run;
 	dma_addr_t handle;
 	char extra[192];
 	void *cpu;
 
-	if (!devs[0] || !devs[1])
-		return -ENODEV;
-	ret = bench_prepare(devs[0]) ?: bench_prepare(devs[1]);
+	ret = bench_a_devs(devs);
 	if (ret)
 		return ret;
 	lat = kvcalloc(4 * n, sizeof(u64), GFP_KERNEL);
@@ -494,19 +502,14 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 
 static int bench_churn(int n, u32 seed)
 {
-	struct bench_dev *devs[2] = { bench_dev(false, 0), bench_dev(true, 0) };
+	struct bench_dev *devs[2];
 	struct bench_buf *live;
 	unsigned long *map;
-	int k;
+	int k, ret;
 
-	if (!devs[0] || !devs[1])
-		return -ENODEV;
-	for (k = 0; k < 2; k++) {
-		int ret = bench_prepare(devs[k]);
-
-		if (ret)
-			return ret;
-	}
+	ret = bench_a_devs(devs);
+	if (ret)
+		return ret;
 	live = kvcalloc(BENCH_CHURN_LIVE, sizeof(*live), GFP_KERNEL);
 	map = bitmap_zalloc(max(devs[0]->nr_pages, devs[1]->nr_pages),
 			    GFP_KERNEL);
@@ -643,20 +646,18 @@ static u64 bench_mean(u64 t0, int n)
  */
 static int bench_parts(size_t size, int n)
 {
-	struct bench_dev *devs[2] = { bench_dev(false, 0), bench_dev(true, 0) };
 	unsigned int order = get_order(size);
 	u64 t0, page_ns, region_ns, dma_ns[2], memset_ns;
 	size_t align = PAGE_SIZE << min_t(unsigned int, order,
 					  CONFIG_CMA_ALIGNMENT);
+	struct bench_dev *devs[2];
 	struct dcma_buffer *buf;
 	dma_addr_t handle;
 	struct page *page;
 	int i, k, ret, outside = 0;
 	void *cpu;
 
-	if (!devs[0] || !devs[1])
-		return -ENODEV;
-	ret = bench_prepare(devs[0]) ?: bench_prepare(devs[1]);
+	ret = bench_a_devs(devs);
 	if (ret)
 		return ret;
 	if (!devs[0]->region || order > MAX_ORDER - 1)
