@@ -263,9 +263,10 @@ static int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The @pct-th percentile of @n sorted samples, by nearest rank */
 static u64 bench_pct(const u64 *sorted, int n, int pct)
 {
-	return n ? sorted[min(n - 1, (n * pct) / 100)] : 0;
+	return n ? sorted[max(DIV_ROUND_UP(n * pct, 100), 1) - 1] : 0;
 }
 
 static void bench_report(const char *scen, struct bench_dev *b, size_t size,
