@@ -138,6 +138,34 @@ def parts(results):
     return sorted(out, key=lambda r: r["size"])
 
 
+SLOW_BUCKETS = ("latency_us_le_10000", "latency_us_le_100000",
+                "latency_us_le_1000000", "latency_us_gt_1000000")
+
+
+def slow_by_phase(info):
+    """bench-a's allocations of over 1 ms in each phase, from the
+    counters the guest script prints after the churn, the concurrency
+    runs and the pressure runs"""
+    snaps = []
+    for line in info:
+        m = re.fullmatch(r"info stats bench-a (\w+) (\d+)", line)
+        if not m:
+            continue
+        if m.group(1) == "allocs":
+            snaps.append({})
+        if snaps:
+            snaps[-1][m.group(1)] = int(m.group(2))
+    phases = ("idle, parts and churn", "concurrency", "pressure")
+    out, prev = [], {}
+    for name, snap in zip(phases, snaps):
+        out.append({"phase": name,
+                    "allocs": snap.get("allocs", 0) - prev.get("allocs", 0),
+                    "over_1ms": sum(snap.get(k, 0) - prev.get(k, 0)
+                                    for k in SLOW_BUCKETS)})
+        prev = snap
+    return out
+
+
 def conc(results):
     runs = {}
     for r in results:
@@ -237,6 +265,10 @@ def table(report):
             out.append(f"pressure {r['size'] // 1024} KiB: lent at allocation time: dcma "
                        f"{r['dcma']['lent_pct']}% (lendable {r['dcma']['lendable_pct']}%), "
                        f"mainline {r['mainline']['lent_pct']}%")
+        if a.get("slow_allocs"):
+            out.append("dcma allocations of over 1 ms (bench-a's latency histogram), by "
+                       "phase: " + "; ".join(f"{p['phase']} {p['over_1ms']} of {p['allocs']}"
+                                              for p in a["slow_allocs"]))
         k = a.get("concurrency")
         if k:
             by_cpus = {dev: {t: v for t, v in k[dev].items() if t != "speedup"}
@@ -281,6 +313,7 @@ def main():
             "churn": churn(results),
             "concurrency": conc(results),
             "parts": parts(results),
+            "slow_allocs": slow_by_phase(info),
             "cdf": cdfs,
         }
     if os.path.exists(scaling):
