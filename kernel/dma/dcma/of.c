@@ -39,7 +39,6 @@
 
 #include <linux/init.h>
 #include <linux/kstrtox.h>
-#include <linux/mm.h>
 #include <linux/of_fdt.h>
 #include <linux/of_reserved_mem.h>
 #include <linux/string.h>
@@ -140,18 +139,9 @@ static int __init dcma_rmem_declare(struct reserved_mem *rmem)
 			goto out_report;
 		}
 		spec.reserve = dt_mem_next_cell(dt_root_size_cells, &prop);
-		if (!PAGE_ALIGNED(spec.reserve)) {
-			reason = "linux,dcma-reserve is not a multiple of the page size";
+		reason = dcma_reserve_problem(&spec);
+		if (reason)
 			goto out_report;
-		}
-		if (spec.reserve > spec.size) {
-			reason = "linux,dcma-reserve is larger than the region";
-			goto out_report;
-		}
-		if (spec.exclusive && spec.reserve) {
-			reason = "linux,dcma-reserve needs a reusable region";
-			goto out_report;
-		}
 	}
 
 	/* dcma_declare() reports its own failures */

@@ -173,8 +173,9 @@ static int dcma_parse_memsize(const char *s, const char **end, u64 *val)
  * Checks the syntax and everything that can be checked without knowing
  * the machine: the name's characters and length, non-zero page-multiple
  * sizes, power-of-two alignments, a base that honours its alignment, a
- * reserve within a reusable region, and that the allocator exists.  Placement against RAM and other regions is
- * checked when the region is reserved.
+ * reserve within a reusable region (dcma_reserve_problem()), and that the
+ * allocator exists.  Placement against RAM and other regions is checked
+ * when the region is reserved.
  *
  * Context: Any context.
  * Return: 0, or -EINVAL (with *@reason set) for a malformed token.
@@ -182,7 +183,7 @@ static int dcma_parse_memsize(const char *s, const char **end, u64 *val)
 int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 		      const char **reason)
 {
-	const char *p = token, *start;
+	const char *p = token, *start, *problem;
 	size_t len;
 	int ret;
 
@@ -295,10 +296,6 @@ int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 							   "bad reserve size";
 				return -EINVAL;
 			}
-			if (!IS_ALIGNED(spec->reserve, PAGE_SIZE)) {
-				*reason = "reserve is not a multiple of the page size";
-				return -EINVAL;
-			}
 		} else {
 			*reason = "unknown flag (allowed: reusable, exclusive, reserve=<size>)";
 			return -EINVAL;
@@ -309,15 +306,34 @@ int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 		*reason = "trailing characters (expected @base, /align, :allocator or ,flag)";
 		return -EINVAL;
 	}
-	if (spec->reserve > spec->size) {
-		*reason = "reserve larger than the region";
-		return -EINVAL;
-	}
-	if (spec->reserve && spec->exclusive) {
-		*reason = "reserve on an exclusive region (it is never lent)";
+	problem = dcma_reserve_problem(spec);
+	if (problem) {
+		*reason = problem;
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/**
+ * dcma_reserve_problem() - what is wrong with a region's reserve
+ * @spec: the region, its size, flags and reserve set
+ *
+ * A reserve is a multiple of the page size, at most the region's size,
+ * and only on a reusable region.  "dcma=" and the device tree's
+ * "linux,dcma-reserve" both go by this.
+ *
+ * Context: Any context.
+ * Return: what is wrong, a static string for the log, or NULL.
+ */
+const char *dcma_reserve_problem(const struct dcma_region_spec *spec)
+{
+	if (!IS_ALIGNED(spec->reserve, PAGE_SIZE))
+		return "reserve is not a multiple of the page size";
+	if (spec->reserve > spec->size)
+		return "reserve larger than the region";
+	if (spec->reserve && spec->exclusive)
+		return "reserve on an exclusive region (it is never lent)";
+	return NULL;
 }
 
 /* Called for each token of a list: NULL if kept, else why it was not. */

@@ -92,6 +92,7 @@ struct dcma_rule_spec {
 bool dcma_name_valid(const char *name, size_t len);
 int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 		      const char **reason);
+const char *dcma_reserve_problem(const struct dcma_region_spec *spec);
 int dcma_parse_regions(const char *str, struct dcma_region_spec *specs,
 		       int max, dcma_parse_error_fn error, void *data);
 
