@@ -690,6 +690,13 @@ static void *dcma_pool_zalloc(mempool_t *pool, size_t size, gfp_t gfp)
 	return p;
 }
 
+/* Free a bookkeeping node the allocator handed back, if it did */
+static void dcma_node_free(struct dcma_region *r, void *node)
+{
+	if (node)
+		mempool_free(node, r->node_pool);
+}
+
 /* Give a range back to the allocator; free the node it returns. */
 static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
 			    unsigned long nr)
@@ -700,8 +707,7 @@ static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
 	spin_lock_irqsave(&r->lock, flags);
 	node = r->ops->free(r->alloc_state, pfn, nr);
 	spin_unlock_irqrestore(&r->lock, flags);
-	if (node)
-		mempool_free(node, r->node_pool);
+	dcma_node_free(r, node);
 }
 
 /*
@@ -832,8 +838,7 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 
 	for (i = 0; i < nr_busy; i++)
 		dcma_range_free(r, busy[i], nr);
-	if (node)
-		mempool_free(node, r->node_pool);
+	dcma_node_free(r, node);
 	*retries = nr_busy;
 	return ret;
 }
@@ -1094,8 +1099,8 @@ int dcma_put(phys_addr_t phys)
 	if (node == ERR_PTR(-EAGAIN)) {
 		free_contig_range(buf->pfn, buf->nr_pages);
 		dcma_range_free(r, buf->pfn, buf->nr_pages);
-	} else if (node) {
-		mempool_free(node, r->node_pool);
+	} else {
+		dcma_node_free(r, node);
 	}
 	atomic_long_inc(&r->stats.frees);
 	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
