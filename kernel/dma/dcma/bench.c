@@ -608,7 +608,7 @@ static int bench_conc_kind(bool mainline, size_t size, int n, int threads)
 	}
 	if (!ret && threads)
 		bench_printf("result scen=conc dev=%s size=%zu threads=%d ops=%d fails=%d ns=%llu ops_per_s=%llu\n",
-			     mainline ? "mainline" : "dcma", size, threads,
+			     bench_kind(t[0].b), size, threads,
 			     n * threads, fails, end - start,
 			     div64_u64((u64)n * threads * NSEC_PER_SEC,
 				       max_t(u64, end - start, 1)));
