@@ -13,6 +13,8 @@
 #                         build/bench.json, build/bench.png
 #   make lint             checkpatch, kernel-doc, sparse and W=1, dt-schema
 #   make deps             install every Debian package needed
+#   make fresh-check      "make run" and "make check" in a pristine Debian 12
+#                         root built with mmdebstrap (long; not in check)
 #   make clean            remove build/ (the ccache is kept)
 #
 # Everything lands in build/: the patched kernel tree in build/linux, one
@@ -115,12 +117,18 @@ BOOT_TIMEOUT ?= $(if $(VARIANT),3600,900)
 # kernel-ARCH, ksft-ARCH, initramfs-ARCH and guest-check-BOOT name no file
 # either, so they always run; the kernel's own make decides what to build.
 .PHONY: all run shell check check-debug deps tree clean clean-tree \
-	host-check lint bench host-scale
+	host-check lint bench host-scale fresh-check
 
 all: check
 
 deps:
 	@$(TOP)/scripts/deps.sh $(B)
+
+# The README's two commands from nothing (scripts/fresh-check.sh); the
+# root and its logs are in build/fresh
+fresh-check:
+	@$(TOP)/scripts/deps.sh $(B) fresh
+	@$(TOP)/scripts/fresh-check.sh $(B)
 
 tree: deps
 	@$(TOP)/scripts/prepare-tree.sh $(B)
@@ -146,6 +154,7 @@ kernel-%: tree $(call OBJ,%)/.config
 # against the tree and installed for the guest
 ksft-%: tree
 	@echo "  KSFT    $*"
+	@command -v rsync >/dev/null || { echo "make: rsync is missing (the kselftest install needs it); run 'make deps'" >&2; exit 1; }
 	@rm -rf $(call OBJ,$*)/kselftest
 	@# the tests see the uapi headers of the kernel they test
 	@+$(call KMAKE,$*) headers
@@ -253,7 +262,7 @@ shell: initramfs-$(FIRST_ARCH)
 		shell 0 $(DTSI_$(FIRST_ARCH)) -- '$(CMDLINE_$(FIRST_ARCH))'
 
 clean:
-	rm -rf $(B)
+	rm -rf --one-file-system $(B)
 
 clean-tree:
 	rm -rf $(TREE)

@@ -5,16 +5,23 @@
 # busybox for the arm64 initramfs.  Quick when nothing is missing, so that
 # "make run" and "make check" can call it every time.
 #
-# Usage: deps.sh BUILD_DIR
+# Usage: deps.sh BUILD_DIR [fresh]
+#
+# With "fresh", only what "make fresh-check" needs on the host: Debian's
+# mmdebstrap, which builds the pristine root the other packages are then
+# installed into.
 
 set -euo pipefail
 
 build=$1
+group=${2:-}
 
 packages=(
 	# kernel build
 	gcc make bc bison flex libssl-dev libelf-dev cpio xz-utils kmod perl
 	python3 ccache linux-source-6.1
+	# the tree's integration patches, the kselftest install, the checkout
+	patch rsync git
 	# arm64 cross build and the arm64 userspace of the test guest
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	# guests
@@ -24,6 +31,19 @@ packages=(
 	# the benchmark: instruction counts and the latency plot
 	valgrind python3-matplotlib
 )
+# The programs the build and the tests call that a minimal Debian lacks,
+# checked after the install so that a missing one is named as missing.
+programs=(patch rsync git make gcc perl python3 ccache cpio xz bc flex bison
+	qemu-system-aarch64 qemu-system-x86_64 dtc busybox sparse clang valgrind
+	aarch64-linux-gnu-gcc dt-doc-validate)
+
+if [ "$group" = fresh ]; then
+	packages=(mmdebstrap)
+	programs=(mmdebstrap)
+elif [ -n "$group" ]; then
+	echo "deps: unknown group '$group' (only 'fresh')" >&2
+	exit 2
+fi
 
 die() {
 	echo "deps: $*" >&2
@@ -52,6 +72,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 		--no-install-recommends "${missing[@]}" >/dev/null ||
 		die "apt-get install ${missing[*]} failed"
 fi
+for c in "${programs[@]}"; do
+	command -v "$c" >/dev/null ||
+		die "$c is still missing after installing the packages; scripts/deps.sh must name its package"
+done
+[ "$group" = fresh ] && exit 0
 
 # The static busybox for arm64 guests: unpacked from Debian's arm64
 # package, never installed on the host.

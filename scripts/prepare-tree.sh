@@ -27,6 +27,11 @@ die() {
 	exit 1
 }
 
+# A missing program is named as missing, not taken for a broken patch.
+for c in tar xz patch; do
+	command -v "$c" >/dev/null || die "$c is missing; run 'make deps'"
+done
+
 # --- 1. the source package and its version ---------------------------------
 version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) ||
 	die "package $pkg is not installed; run 'make deps'"
