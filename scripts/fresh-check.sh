@@ -10,14 +10,15 @@
 # visible inside, so a package that "make deps" does not install fails
 # here even when this machine has it.
 #
-# With --touch FILE, "make check ARCH=arm64" runs once more after a
-# one-line change to FILE (a path in the checkout): the incremental figure
-# of scripts/measure-pipeline.sh.
+# With --touch FILE, the root of the last complete run is used again: one
+# line is appended to FILE (a path in the checkout) and "make check
+# ARCH=arm64" runs there, the incremental figure of
+# scripts/measure-pipeline.sh.
 #
 # Prints the wall time of each step and ends with the verdict line of the
 # last "make check".  The exit status is 0 only when every step passed.
-# The root and the logs are kept in BUILD_DIR/fresh until the next run,
-# which starts again from nothing.
+# The root and the logs are kept in BUILD_DIR/fresh until the next full
+# run, which starts again from nothing.
 #
 # Usage: fresh-check.sh BUILD_DIR [--touch FILE]
 
@@ -68,13 +69,20 @@ cleanup_old() {
 	rm -rf --one-file-system "$work"
 }
 
-cleanup_old
 trap unmount_all EXIT
 trap 'exit 130' INT TERM
+if [ -n "$touch_file" ]; then
+	[ -f "$work/complete" ] ||
+		die "--touch needs the root of a complete run; run 'make fresh-check' first"
+	unmount_all
+else
+	cleanup_old
+fi
 mkdir -p "$logs"
 
 avail=$(df -P --block-size=1G "$work" | awk 'NR == 2 { print $4 }')
 [ "$avail" -ge "$need_gib" ] ||
+	[ -n "$touch_file" ] ||
 	die "$work has $avail GiB free; a fresh root with two kernel builds needs $need_gib GiB"
 
 now() { date +%s; }
@@ -94,33 +102,35 @@ report() {
 	done
 }
 
-# --- the root ------------------------------------------------------------
-# The host's Debian sources (deb822 or one-line) and the apt settings it
-# needs to reach them; nothing else of the host's apt configuration.
-mirrors=()
-for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-	[ -s "$f" ] && grep -qE '^[^#]*(debian|bookworm)' "$f" && mirrors+=("$f")
-done
-[ ${#mirrors[@]} -gt 0 ] || die "no Debian apt sources on this host to build the root from"
-aptopts=()
-for f in /etc/apt/apt.conf.d/*; do
-	[ -f "$f" ] && grep -q '^Acquire::' "$f" && aptopts+=(--aptopt="$f")
-done
+if [ -z "$touch_file" ]; then
+	# --- the root ------------------------------------------------------------
+	# The host's Debian sources (deb822 or one-line) and the apt settings it
+	# needs to reach them; nothing else of the host's apt configuration.
+	mirrors=()
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+		[ -s "$f" ] && grep -qE '^[^#]*(debian|bookworm)' "$f" && mirrors+=("$f")
+	done
+	[ ${#mirrors[@]} -gt 0 ] || die "no Debian apt sources on this host to build the root from"
+	aptopts=()
+	for f in /etc/apt/apt.conf.d/*; do
+		[ -f "$f" ] && grep -q '^Acquire::' "$f" && aptopts+=(--aptopt="$f")
+	done
 
-echo "fresh-check: building a pristine Debian 12 root in $root (log: $logs/root.log)"
-t=$(now)
-if ! mmdebstrap --variant=minbase --include=make,git,ca-certificates \
-	"${aptopts[@]}" bookworm "$root" "${mirrors[@]}" > "$logs/root.log" 2>&1; then
-	tail -n 5 "$logs/root.log" >&2
-	die "mmdebstrap could not build the root (see $logs/root.log): check the network to the package archive and the free space in $work"
+	echo "fresh-check: building a pristine Debian 12 root in $root (log: $logs/root.log)"
+	t=$(now)
+	if ! mmdebstrap --variant=minbase --include=make,git,ca-certificates \
+		"${aptopts[@]}" bookworm "$root" "${mirrors[@]}" > "$logs/root.log" 2>&1; then
+		tail -n 5 "$logs/root.log" >&2
+		die "mmdebstrap could not build the root (see $logs/root.log): check the network to the package archive and the free space in $work"
+	fi
+	step_done "pristine root (mmdebstrap minbase + make, git)" "$t"
+
+	# the committed checkout, as a user would clone it
+	git clone -q "$top" "$root/root/dcma" || die "cannot clone $top into the root"
+	[ -z "$(git -C "$top" status --porcelain --untracked-files=no)" ] ||
+		echo "fresh-check: note: uncommitted changes in $top are not part of the clone"
+	cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 fi
-step_done "pristine root (mmdebstrap minbase + make, git)" "$t"
-
-# the committed checkout, as a user would clone it
-git clone -q "$top" "$root/root/dcma" || die "cannot clone $top into the root"
-[ -z "$(git -C "$top" status --porcelain --untracked-files=no)" ] ||
-	echo "fresh-check: note: uncommitted changes in $top are not part of the clone"
-cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 
 mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
@@ -145,20 +155,21 @@ in_root() {
 
 verdict() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/$1" | tail -n 1; }
 
-in_root "make run (packages, tree, arm64 kernel, demo boot)" run.log make run
-in_root "make check (both arches)" check.log make check
-final=$(verdict check.log)
-if [ -n "$touch_file" ]; then
+if [ -z "$touch_file" ]; then
+	in_root "make run (packages, tree, arm64 kernel, demo boot)" run.log make run
+	in_root "make check (both arches)" check.log make check
+	final=$(verdict check.log)
+	[ $rc -ne 0 ] || touch "$work/complete"
+else
 	echo "/* fresh-check: a one-line change */" >> "$root/root/dcma/$touch_file"
 	in_root "make check ARCH=arm64 after a one-line change to $touch_file" incr.log \
 		make check ARCH=arm64
-	incr=$(verdict incr.log)
-	steps+=("verdict of the one-line-change check|${incr:-none}")
+	final=$(verdict incr.log)
 fi
 
 report
 echo
-echo "Measured $(date -u +%Y-%m-%d) at commit $(git -C "$top" rev-parse --short HEAD)" \
+echo "Measured $(date -u +%Y-%m-%d) at commit $(git -C "$root/root/dcma" rev-parse --short HEAD)" \
 	"on $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB; logs in $logs"
 [ -n "$final" ] || { final="0 passed, 1 failed"; echo "fresh-check: make check printed no verdict" >&2; rc=1; }
 echo "$final"
