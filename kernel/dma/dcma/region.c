@@ -37,6 +37,7 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/jiffies.h>
+#include <linux/kmemleak.h>
 #include <linux/ktime.h>
 #include <linux/memblock.h>
 #include <linux/mempool.h>
@@ -97,8 +98,18 @@ static int __init dcma_place(const struct dcma_region_spec *spec,
 {
 	if (!spec->fixed) {
 		*base = memblock_phys_alloc_range(size, align, 0, limit);
-		*reason = "no free memory of that size and alignment";
-		return *base ? 0 : -ENOMEM;
+		if (!*base) {
+			*reason = "no free memory of that size and alignment";
+			return -ENOMEM;
+		}
+		/*
+		 * As for a CMA area: the pages are lent to the page allocator
+		 * or handed to devices, and hold no pointers kmemleak needs
+		 * to follow.  A fixed base is reserved, not allocated, so
+		 * kmemleak never knew it.
+		 */
+		kmemleak_ignore_phys(*base);
+		return 0;
 	}
 
 	*base = spec->base;
