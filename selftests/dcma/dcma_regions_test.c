@@ -18,8 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
@@ -412,7 +415,27 @@ TEST_F(dcma, sysfs_counters)
 	ASSERT_EQ(avail0, sysfs_counter(name, "available_pages"));
 }
 
-/* Only root reads the buffers or drives the test knob. */
+/* @path is a regular file of root's with exactly @mode. */
+static void expect_mode(struct __test_metadata *_metadata, const char *path,
+			mode_t mode)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
+	EXPECT_TRUE(S_ISREG(st.st_mode)) TH_LOG("%s is not a file", path);
+	EXPECT_EQ(0U, st.st_uid) TH_LOG("%s is not root's", path);
+	EXPECT_EQ(mode, st.st_mode & 07777)
+		TH_LOG("%s: mode %o, want %o", path, st.st_mode & 07777, mode);
+}
+
+/*
+ * Only root reads the buffers or drives the test knob.  debugfs is mounted
+ * 0700, which would deny every non-root open whatever the files' modes,
+ * so the files' modes are read with stat(), and debugfs is remounted 0755
+ * while a non-root child tries them: it must open the world-readable
+ * regions file (so the directories let it through) and be refused the
+ * others by their own modes.
+ */
 TEST_F(dcma, non_root_denied)
 {
 	char path[256];
@@ -420,36 +443,59 @@ TEST_F(dcma, non_root_denied)
 	int status;
 
 	snprintf(path, sizeof(path), DCMA_DIR "/%s/buffers", self->r[0].name);
+	expect_mode(_metadata, KNOB, 0600);
+	expect_mode(_metadata, path, 0400);
+	expect_mode(_metadata, DCMA_DIR "/regions", 0444);
+
+	ASSERT_EQ(0, mount(NULL, DEBUGFS, NULL, MS_REMOUNT, "mode=0755"))
+		TH_LOG("remount debugfs: %s", strerror(errno));
 	pid = fork();
-	ASSERT_GE(pid, 0);
 	if (!pid) {
+		int fd;
+
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
+		fd = open(DCMA_DIR "/regions", O_RDONLY);
+		if (fd < 0)
+			_exit(5);
+		close(fd);
 		if (open(KNOB, O_RDWR) >= 0 || errno != EACCES)
 			_exit(3);
 		if (open(path, O_RDONLY) >= 0 || errno != EACCES)
 			_exit(4);
 		_exit(0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	ASSERT_EQ(0, mount(NULL, DEBUGFS, NULL, MS_REMOUNT, "mode=0700"));
+	ASSERT_GE(pid, 0);
 	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_NE(5, WEXITSTATUS(status))
+		TH_LOG("non-root cannot open the world-readable regions file");
+	EXPECT_NE(3, WEXITSTATUS(status)) TH_LOG("non-root opened the knob");
+	EXPECT_NE(4, WEXITSTATUS(status)) TH_LOG("non-root opened %s", path);
 	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
 /*
  * Fill memory with page cache until a reusable region is lent out; then
  * take that whole region (its pages migrate away), and check that an
- * exclusive region was never lent.
+ * exclusive region was never lent.  The fill takes seconds on a plain
+ * kernel but minutes on the debug kernels (KASAN, kmemleak, DEBUG_VM)
+ * under TCG, hence the timeout; it stops as soon as one region is an
+ * eighth lent.
  */
-TEST_F(dcma, reusable_lent_and_taken_back)
+TEST_F_TIMEOUT(dcma, reusable_lent_and_taken_back, 600)
 {
 	struct region now[MAX_REGIONS], *reusable = NULL, *lent = NULL;
 	long total_kb = meminfo_kb("MemTotal");
 	char chunk[1 << 16];
 	unsigned long long phys;
-	unsigned long bytes;
+	unsigned long bytes, chunks = 0;
+	struct timespec t0, t1;
 	int fd, i, n = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < self->n; i++)
 		if (!strcmp(self->r[i].mode, "reusable") && !self->r[i].used)
 			reusable = &self->r[i];
@@ -464,6 +510,7 @@ TEST_F(dcma, reusable_lent_and_taken_back)
 		for (i = 0; i < 64; i++)
 			ASSERT_EQ((ssize_t)sizeof(chunk),
 				  write(fd, chunk, sizeof(chunk)));
+		chunks += 64;
 		/* an eighth of a region in use by the page cache is no noise */
 		n = read_regions(now, MAX_REGIONS);
 		for (i = 0; i < n; i++)
@@ -474,6 +521,9 @@ TEST_F(dcma, reusable_lent_and_taken_back)
 			break;
 	}
 
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	TH_LOG("%lu MiB of page cache in %ld s", chunks * sizeof(chunk) >> 20,
+	       (long)(t1.tv_sec - t0.tv_sec));
 	n = read_regions(now, MAX_REGIONS);
 	for (i = 0; i < n; i++) {
 		TH_LOG("%s (%s): %lu of %lu pages lent", now[i].name,

@@ -14,7 +14,8 @@
 #include <sys/klog.h>
 #include <unistd.h>
 
-#define DCMA_DIR	"/sys/kernel/debug/dcma"
+#define DEBUGFS		"/sys/kernel/debug"
+#define DCMA_DIR	DEBUGFS "/dcma"
 #define KNOB		DCMA_DIR "/test"
 #define MAX_REGIONS	16
 #define PAGE		4096UL
