@@ -67,7 +67,7 @@ MAP_BAD := bad[x=cam;nosuch=zz;pci:xyz=cam;dcma-test.2/k=tiny:maybe
 # and PCI ID), the test knob's devices, and malformed, unknown, duplicate
 # and conflicting rules.
 CMDLINE_arm64 := dcma=cam=32M;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;bad=4MX;nope=4M:buddy;out=4M@0x10000000;ovl=4M@0x54000000;mis=4M@0x40100000 \
-	dcma_map=0000:00:04.0=nvm;driver:dcma_edu=cam;driver:e1000e=net;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;0000:00:04.0=cam;0000:00:04.0=nvm;$(MAP_BAD) \
+	dcma_map=0000:00:04.0=nvm;driver:dcma_edu=cam;driver:e1000e=net;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;dcma-test.3/scratch=carve;driver:dcma-test=tiny;0000:00:04.0=cam;0000:00:04.0=nvm;$(MAP_BAD) \
 	dcma_edu.dma_bits=40 dcma.ksft=dcma
 
 KARCH_x86_64 := x86_64
@@ -76,7 +76,7 @@ IMAGE_x86_64 := arch/x86/boot/bzImage
 BUSYBOX_x86_64 := /bin/busybox
 DTSI_x86_64 :=
 CMDLINE_x86_64 := cma=32M dcma=cam=32M;ffr=16M:ff;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;edu=16M@0x8000000;bad=4MX;cam=8M;nope=4M:buddy;out=4M@0x100000000;ovl=4M@0x1000000 \
-	dcma_map=pci:1b36:0010=nvm;driver:e1000e=net;pci:1234:11e8=cam,edu;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;pci:1b36:0010=cam;pci:1b36:0010=nvm;$(MAP_BAD) \
+	dcma_map=pci:1b36:0010=nvm;driver:e1000e=net;pci:1234:11e8=cam,edu;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;dcma-test.3/scratch=carve;driver:dcma-test=tiny;pci:1b36:0010=cam;pci:1b36:0010=nvm;$(MAP_BAD) \
 	dcma.ksft=dcma
 
 # A second arm64 boot where dcma takes mainline's shared-dma-pool nodes

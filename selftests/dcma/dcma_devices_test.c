@@ -677,6 +677,45 @@ TEST_F(dev, outlives_device)
 	EXPECT_EQ(-ENOENT, knob_ref("put", a));
 }
 
+/*
+ * A device with a driver bound, removed: device_del() unbinds it from dcma
+ * before it releases the driver, whose unbind then finds the device's
+ * by-name rule again.  No binding may outlive the device (debugfs map
+ * would print a freed device's name, and a new device at the same address
+ * would inherit its rules).  The knob's driver takes dcma-test.3 only, so
+ * dcma-test.2, which no rule names but the driver rule did while its probe
+ * ran, shows that a failed probe leaves no binding either.
+ */
+TEST_F(dev, removed_with_driver)
+{
+	const char *drv = "/sys/bus/platform/devices/dcma-test.3/driver";
+	char regs[256];
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!map_has("rule driver:dcma-test "))
+		SKIP(return, "no driver:dcma-test rule (dcma_map=)");
+
+	EXPECT_EQ(0, access("/sys/bus/platform/devices/dcma-test.2", F_OK));
+	EXPECT_NE(0, access("/sys/bus/platform/devices/dcma-test.2/driver", F_OK));
+	EXPECT_FALSE(bound_regions("dcma-test.2", NULL, regs, sizeof(regs)))
+		TH_LOG("dcma-test.2 (probe failed) keeps the rules %s", regs);
+
+	for (int round = 0; round < 2; round++) {
+		ASSERT_EQ(0, access(drv, F_OK)) TH_LOG("dcma-test.3 has no driver");
+		ASSERT_TRUE(bound_regions("dcma-test.3", "-", regs, sizeof(regs)));
+		EXPECT_TRUE(in_list(regs, "tiny")) TH_LOG("by driver: %s", regs);
+		ASSERT_TRUE(bound_regions("dcma-test.3", "scratch", regs, sizeof(regs)));
+		EXPECT_TRUE(in_list(regs, "carve")) TH_LOG("by name: %s", regs);
+
+		ASSERT_EQ(0, test_cmd("unplug %s", "dcma-test.3", 0));
+		EXPECT_NE(0, access(drv, F_OK));
+		EXPECT_FALSE(bound_regions("dcma-test.3", NULL, regs, sizeof(regs)))
+			TH_LOG("removed dcma-test.3 is still bound: %s", regs);
+		ASSERT_EQ(0, test_cmd("plug %s", "dcma-test.3", 0));
+	}
+}
+
 /* A device whose mask no region meets falls back, and says so once. */
 TEST_F(dev, mask_beyond_regions)
 {

@@ -406,11 +406,18 @@ static int dcma_bus_notify(struct notifier_block *nb, unsigned long action,
 		if (dcma_driver_rules)
 			dcma_bind(dev, dev->driver);
 		break;
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:
 	case BUS_NOTIFY_UNBOUND_DRIVER:
 		if (dcma_driver_rules)
 			dcma_bind(dev, NULL);
 		break;
+	/*
+	 * device_del() sends DEL_DEVICE before it releases the driver, whose
+	 * UNBOUND_DRIVER above binds the device by its other rules again;
+	 * REMOVED_DEVICE comes last, so no binding outlives the device.
+	 */
 	case BUS_NOTIFY_DEL_DEVICE:
+	case BUS_NOTIFY_REMOVED_DEVICE:
 		dcma_unbind(dev);
 		break;
 	}

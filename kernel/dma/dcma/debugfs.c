@@ -309,7 +309,12 @@ static int dcma_test_alloc(struct dcma_test_state *st, char *args)
 	return 0;
 }
 
-#define DCMA_TEST_DEVS		3
+/*
+ * dcma-test.0 to .2 have no driver; dcma-test.3 has the knob's own, so that
+ * its removal goes through a driver's unbind as a real device's does.
+ */
+#define DCMA_TEST_DEVS		4
+#define DCMA_TEST_DRV_ID	3
 #define DCMA_TEST_BUFS		16
 
 /* dcma_test_lock protects the test devices and their DMA buffers */
@@ -322,6 +327,23 @@ static struct dcma_test_buf {
 	dma_addr_t dma;
 	size_t size;
 } dcma_test_bufs[DCMA_TEST_BUFS];
+
+/*
+ * The driver offers itself to every test device and takes dcma-test.3
+ * only: the others see a probe that fails, and a driver that never bound.
+ */
+static int dcma_test_probe(struct platform_device *pdev)
+{
+	return pdev->id == DCMA_TEST_DRV_ID ? 0 : -ENODEV;
+}
+
+static struct platform_driver dcma_test_driver = {
+	.probe = dcma_test_probe,
+	.driver = {
+		.name = "dcma-test",
+		.suppress_bind_attrs = true,
+	},
+};
 
 static struct platform_device *dcma_test_plug(int id)
 {
@@ -537,6 +559,8 @@ static void dcma_debugfs_add_test(void)
 
 	debugfs_create_file("test", 0600, dcma_debugfs_root, NULL,
 			    &dcma_test_fops);
+	if (platform_driver_register(&dcma_test_driver))
+		pr_err("cannot register the test devices' driver\n");
 	for (id = 0; id < DCMA_TEST_DEVS; id++) {
 		pdev = dcma_test_plug(id);
 		if (IS_ERR(pdev))
