@@ -120,8 +120,8 @@ if [ -z "$touch_file" ]; then
 	t=$(now)
 	if ! mmdebstrap --variant=minbase --include=make,git,ca-certificates \
 		"${aptopts[@]}" bookworm "$root" "${mirrors[@]}" > "$logs/root.log" 2>&1; then
-		tail -n 5 "$logs/root.log" >&2
-		die "mmdebstrap could not build the root (see $logs/root.log): check the network to the package archive and the free space in $work"
+		cause=$(grep -m 1 '^E: ' "$logs/root.log" || tail -n 1 "$logs/root.log")
+		die "mmdebstrap could not build the root (${cause#E: }); check the network to the package archive and the free space in $work (log: $logs/root.log)"
 	fi
 	step_done "pristine root (mmdebstrap minbase + make, git)" "$t"
 
