@@ -88,6 +88,22 @@ static struct dcma_region *dcma_region_by_name(const char *name)
 }
 
 /*
+ * A fixed range, from "dcma=" or the device tree, that a region can use:
+ * aligned, and RAM throughout (pages outside RAM have no struct page to
+ * lend or to give back).  Returns NULL or the reason it cannot.
+ */
+static const char * __init dcma_range_problem(phys_addr_t base,
+					      phys_addr_t size,
+					      phys_addr_t align)
+{
+	if (!IS_ALIGNED(base, align))
+		return "base is not aligned to a pageblock (reusable regions need it)";
+	if (!memblock_is_region_memory(base, size))
+		return "range is not inside RAM";
+	return NULL;
+}
+
+/*
  * Place @size bytes for a region: at the fixed base, or wherever memblock
  * finds room below @limit.  Returns 0 and the base, or a reason.
  */
@@ -113,14 +129,9 @@ static int __init dcma_place(const struct dcma_region_spec *spec,
 	}
 
 	*base = spec->base;
-	if (!IS_ALIGNED(*base, align)) {
-		*reason = "base is not aligned to a pageblock (reusable regions need it)";
+	*reason = dcma_range_problem(*base, size, align);
+	if (*reason)
 		return -EINVAL;
-	}
-	if (!memblock_is_region_memory(*base, size)) {
-		*reason = "range is not inside RAM";
-		return -EINVAL;
-	}
 	if (memblock_is_region_reserved(*base, size)) {
 		*reason = "range overlaps reserved memory or another region";
 		return -EBUSY;
@@ -184,10 +195,9 @@ int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 
 	if (reserved) {
 		base = spec->base;
-		if (!IS_ALIGNED(base, align)) {
-			reason = "base is not aligned to a pageblock (reusable regions need it)";
+		reason = dcma_range_problem(base, size, align);
+		if (reason)
 			goto out_report;
-		}
 	} else {
 		ret = dcma_place(spec, size, align, limit, &base, &reason);
 		if (ret)
