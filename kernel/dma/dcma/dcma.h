@@ -29,6 +29,9 @@ extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
 /* Pages the reserve worker claims at a time, holding the claim lock */
 #define DCMA_RESERVE_CHUNK	64UL
 
+/* How often a buffer whose pages someone still holds is looked at again */
+#define DCMA_HELD_DELAY		msecs_to_jiffies(1000)
+
 /* Spare buffers and allocator nodes each region keeps for hard times */
 #define DCMA_POOL_MIN		16
 
@@ -80,8 +83,9 @@ struct dcma_stats {
  * @from_dt: declared by a device-tree node rather than "dcma="
  * @ops: the region's allocator
  * @lock: protects @alloc_state, @buffers, @nr_buffers, @reserve,
- *	@reserve_pages and @reserve_target; never held across anything that
- *	sleeps, so buffers can be put from any context but hard interrupts
+ *	@reserve_pages, @reserve_target and @held; never held across
+ *	anything that sleeps, so buffers can be put from any context but
+ *	hard interrupts
  * @alloc_state: the allocator's state (under @lock)
  * @buffers: live buffers by first pfn (under @lock)
  * @nr_buffers: number of live buffers (under @lock)
@@ -95,6 +99,12 @@ struct dcma_stats {
  * @reserve_pages: pages in @reserve (under @lock)
  * @reserve_target: pages the reserve worker keeps in @reserve (under @lock)
  * @reserve_work: tops the reserve up to its target, or trims it down
+ * @held: buffers whose last reference is gone while a page of theirs is
+ *	still referenced by someone else (a leaked get_page(), a mapping
+ *	made with vm_insert_page()); their range stays allocated, so that
+ *	no new owner can get those pages, until @held_work finds them let
+ *	go (under @lock)
+ * @held_work: looks at @held again every DCMA_HELD_DELAY
  * @buf_pool: struct dcma_buffer for allocations
  * @node_pool: the allocator's bookkeeping nodes, if it has any
  * @claim_lock: serialises alloc_contig_range() within the region (two
@@ -122,6 +132,8 @@ struct dcma_region {
 	unsigned long reserve_pages;
 	unsigned long reserve_target;
 	struct delayed_work reserve_work;
+	struct list_head held;
+	struct delayed_work held_work;
 	mempool_t *buf_pool;
 	mempool_t *node_pool;
 
@@ -132,6 +144,8 @@ struct dcma_region {
 /**
  * struct dcma_buffer - one allocation from a region
  * @node: in the region's @buffers tree, under the region's lock
+ * @held: in the region's @held list, once the last reference is gone
+ *	while someone else still holds a page (under the region's lock)
  * @region: where the buffer lives
  * @pfn: first page frame
  * @nr_pages: length in pages
@@ -141,6 +155,7 @@ struct dcma_region {
  */
 struct dcma_buffer {
 	struct rb_node node;
+	struct list_head held;
 	struct dcma_region *region;
 	unsigned long pfn;
 	unsigned long nr_pages;
@@ -158,6 +173,7 @@ void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info);
 struct dcma_region *dcma_region_of(phys_addr_t phys);
 unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr);
 int dcma_reserve_set(struct dcma_region *region, unsigned long pages);
+struct dcma_buffer *dcma_buffer_get(phys_addr_t phys);
 struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    size_t size, size_t align,
 					    gfp_t gfp, const char *owner);

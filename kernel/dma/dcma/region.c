@@ -35,6 +35,7 @@
 #include <linux/dcma.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/init.h>
 #include <linux/jiffies.h>
 #include <linux/kmemleak.h>
@@ -248,6 +249,33 @@ void __init dcma_reserve(phys_addr_t limit)
 }
 
 /*
+ * No owner sees the data of the one before, so every buffer starts
+ * zeroed, whatever its caller's gfp and whether the DMA API maps it
+ * (DMA_ATTR_NO_KERNEL_MAPPING buffers are not cleared by dma-direct).
+ * Pages that come to a buffer through the page allocator (claimed with
+ * alloc_contig_range()) are cleared there under init_on_alloc or
+ * init_on_free, and by dcma otherwise.  Pages that stay in dcma between
+ * owners (kept in the reserve by a last put, and every page of an
+ * exclusive region) are cleared by the last put that frees them, off the
+ * next allocation's path; an exclusive region's pages once more when it
+ * is activated.
+ */
+static void dcma_scrub(unsigned long pfn, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		clear_highpage(pfn_to_page(pfn + i));
+}
+
+/* Pages just claimed with alloc_contig_range(), unless already cleared */
+static void dcma_scrub_claimed(unsigned long pfn, unsigned long nr)
+{
+	if (!want_init_on_free() && !want_init_on_alloc(GFP_KERNEL))
+		dcma_scrub(pfn, nr);
+}
+
+/*
  * The reserve: pages of a reusable region that dcma has already taken
  * from the page allocator while no buffer holds them, so that an
  * allocation landing on them has nothing to isolate or migrate.  Puts
@@ -313,6 +341,7 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 					 GFP_KERNEL | (gfp & __GFP_NOWARN));
 		if (ret)
 			break;
+		dcma_scrub_claimed(pos, run - pos);
 		pos = run;
 	}
 
@@ -443,6 +472,7 @@ static void dcma_reserve_work(struct work_struct *work)
 			if (alloc_contig_range(pos, run, MIGRATE_CMA,
 					       GFP_KERNEL | __GFP_NOWARN))
 				continue;
+			dcma_scrub_claimed(pos, run - pos);
 			spin_lock_irqsave(&r->lock, flags);
 			bitmap_set(r->reserve, pos - r->base_pfn, run - pos);
 			r->reserve_pages += run - pos;
@@ -491,21 +521,17 @@ int dcma_reserve_set(struct dcma_region *region, unsigned long pages)
 }
 
 /*
- * A last put's bookkeeping, under the region's lock: keep the pages in
- * the reserve and give the range back to the allocator right away, all
- * in one go.  The worker gives the reserve's surplus back, highest pages
- * first, so the reserve drifts down to the lowest free pages, where the
- * allocators place the next requests.  A reusable region without a
- * reserve must first give its pages back to the page allocator, outside
- * the lock, so ERR_PTR(-EAGAIN) says the range is still to be freed.
+ * A last put's bookkeeping for pages dcma keeps, cleared, under the
+ * region's lock: a reusable region's go into the reserve, and the range
+ * goes back to the allocator, in one go.  The worker gives the reserve's
+ * surplus back, highest pages first, so the reserve drifts down to the
+ * lowest free pages, where the allocators place the next requests.
  * Returns the allocator's node to free, or NULL.
  */
 static void *dcma_release_locked(struct dcma_region *r,
 				 struct dcma_buffer *buf)
 {
 	lockdep_assert_held(&r->lock);
-	if (r->reusable && !r->reserve_target)
-		return ERR_PTR(-EAGAIN);
 	if (r->reusable) {
 		bitmap_set(r->reserve, buf->pfn - r->base_pfn, buf->nr_pages);
 		r->reserve_pages += buf->nr_pages;
@@ -530,6 +556,8 @@ static bool __init dcma_region_in_one_zone(struct dcma_region *r)
 	return true;
 }
 
+static void dcma_held_work(struct work_struct *work);
+
 static int __init dcma_activate(struct dcma_region *r)
 {
 	unsigned long pfn, end = r->base_pfn + r->nr_pages;
@@ -547,6 +575,8 @@ static int __init dcma_activate(struct dcma_region *r)
 			goto out_give_back;
 		INIT_DELAYED_WORK(&r->reserve_work, dcma_reserve_work);
 	}
+	INIT_LIST_HEAD(&r->held);
+	INIT_DELAYED_WORK(&r->held_work, dcma_held_work);
 	r->buf_pool = mempool_create_kmalloc_pool(DCMA_POOL_MIN,
 						  sizeof(struct dcma_buffer));
 	if (!r->buf_pool)
@@ -570,6 +600,8 @@ static int __init dcma_activate(struct dcma_region *r)
 	if (r->reusable)
 		for (pfn = r->base_pfn; pfn < end; pfn += pageblock_nr_pages)
 			init_cma_reserved_pageblock(pfn_to_page(pfn));
+	else
+		dcma_scrub(r->base_pfn, r->nr_pages);
 	r->active = true;
 	/* "reserve=": claimed once the workqueues run */
 	if (r->reserve_target)
@@ -921,10 +953,8 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 		ret = ret == -EBUSY ? -ENOMEM : ret;
 		goto out_fail;
 	}
+	/* already zeroed, see dcma_scrub() */
 	pfn = buf->pfn;
-
-	if (gfp & __GFP_ZERO)
-		memset(page_address(pfn_to_page(pfn)), 0, nr << PAGE_SHIFT);
 
 	atomic_long_inc(&region->stats.allocs);
 	atomic_long_add(nr, &region->stats.pages_allocated);
@@ -945,11 +975,12 @@ out_fail:
  * @size: bytes, rounded up to whole pages
  * @align: alignment of the physical address in bytes, a power of two;
  *	0 or anything up to PAGE_SIZE means page alignment
- * @gfp: GFP_KERNEL, optionally with __GFP_ZERO (zero the buffer) and
- *	__GFP_NOWARN; exclusive regions also take GFP_ATOMIC/GFP_NOWAIT
+ * @gfp: GFP_KERNEL, optionally with __GFP_NOWARN; exclusive regions also
+ *	take GFP_ATOMIC/GFP_NOWAIT.  __GFP_ZERO is accepted and changes
+ *	nothing: every buffer starts zeroed.
  *
- * The buffer starts with one reference, dropped by dcma_put() on its
- * physical address (dcma_buffer_phys()).
+ * The buffer starts zeroed, with one reference, dropped by dcma_put() on
+ * its physical address (dcma_buffer_phys()).
  *
  * Context: Process context if the region is reusable or @gfp allows
  * blocking (may sleep while pages migrate); any context but hard
@@ -1038,16 +1069,15 @@ static struct dcma_buffer *dcma_buffer_lookup(struct dcma_region *r,
 
 /*
  * Find the live buffer starting at @phys and, under the region's lock,
- * take a reference (@get) or drop one.  Returns the buffer if that was its
- * last reference (it is then out of the tree and ours to release, and
- * *@node is what dcma_release_locked() said), NULL otherwise, or an
+ * take a reference (@get) or drop one.  Returns the buffer after a get,
+ * or after a put that dropped its last reference (it is then out of the
+ * tree and ours to release), NULL after any other put, or an
  * ERR_PTR(-ENOENT).
  */
-static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get,
-					   void **node)
+static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get)
 {
 	struct dcma_region *r = dcma_region_of(phys);
-	struct dcma_buffer *buf = NULL, *last = NULL;
+	struct dcma_buffer *buf = NULL, *ret = NULL;
 	unsigned long flags;
 
 	if (r && PAGE_ALIGNED(phys)) {
@@ -1055,13 +1085,13 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get,
 		buf = dcma_buffer_lookup(r, PHYS_PFN(phys));
 		if (buf && get) {
 			refcount_inc(&buf->ref);
+			ret = buf;
 			trace_dcma_get(r->name, buf->pfn, buf->nr_pages,
 				       refcount_read(&buf->ref));
 		} else if (buf && refcount_dec_and_test(&buf->ref)) {
 			rb_erase(&buf->node, &r->buffers);
 			r->nr_buffers--;
-			last = buf;
-			*node = dcma_release_locked(r, buf);
+			ret = buf;
 			trace_dcma_put(r->name, buf->pfn, buf->nr_pages, 0);
 		} else if (buf) {
 			trace_dcma_put(r->name, buf->pfn, buf->nr_pages,
@@ -1074,7 +1104,18 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get,
 				    get ? "dcma_get" : "dcma_put", &phys);
 		return ERR_PTR(-ENOENT);
 	}
-	return last;
+	return ret;
+}
+
+/*
+ * The live buffer starting at @phys with a reference taken, which
+ * dcma_put() drops, or NULL; for the test knob, which needs its size.
+ */
+struct dcma_buffer *dcma_buffer_get(phys_addr_t phys)
+{
+	struct dcma_buffer *buf = dcma_buffer_ref(phys, true);
+
+	return IS_ERR(buf) ? NULL : buf;
 }
 
 /**
@@ -1089,18 +1130,93 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get,
  */
 int dcma_get(phys_addr_t phys)
 {
-	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, true, NULL));
+	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, true));
 }
 EXPORT_SYMBOL_GPL(dcma_get);
+
+/* Whether someone but the buffer still holds one of its pages */
+static bool dcma_buffer_held(const struct dcma_buffer *buf)
+{
+	unsigned long i;
+
+	for (i = 0; i < buf->nr_pages; i++)
+		if (page_ref_count(pfn_to_page(buf->pfn + i)) != 1)
+			return true;
+	return false;
+}
+
+/*
+ * Give a buffer whose last reference is gone back to its region: its
+ * pages to the page allocator (a reusable region with no reserve to
+ * fill), or cleared and kept (in the reserve, or in an exclusive region).
+ * While someone else still holds one of its pages (each page of a buffer
+ * has the one reference dcma gave it), the whole range stays allocated
+ * on the region's held list, out of reach of the next owner, said once
+ * (@first), until dcma_held_work() finds it let go.  Does not sleep.
+ */
+static void dcma_buffer_release(struct dcma_buffer *buf, bool first)
+{
+	struct dcma_region *r = buf->region;
+	phys_addr_t phys = PFN_PHYS(buf->pfn);
+	unsigned long flags;
+	void *node;
+
+	if (dcma_buffer_held(buf)) {
+		spin_lock_irqsave(&r->lock, flags);
+		list_add_tail(&buf->held, &r->held);
+		spin_unlock_irqrestore(&r->lock, flags);
+		if (first)
+			pr_warn_ratelimited("region %s: a page of the buffer at %pa is still in use after its last put; its %lu pages stay out of the region until it is let go\n",
+					    r->name, &phys, buf->nr_pages);
+		queue_delayed_work(system_unbound_wq, &r->held_work,
+				   DCMA_HELD_DELAY);
+		return;
+	}
+	if (!r->reusable || READ_ONCE(r->reserve_target)) {
+		dcma_scrub(buf->pfn, buf->nr_pages);
+		spin_lock_irqsave(&r->lock, flags);
+		node = dcma_release_locked(r, buf);
+		spin_unlock_irqrestore(&r->lock, flags);
+		dcma_node_free(r, node);
+	} else {
+		free_contig_range(buf->pfn, buf->nr_pages);
+		dcma_range_free(r, buf->pfn, buf->nr_pages);
+	}
+	atomic_long_inc(&r->stats.frees);
+	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
+	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
+	mempool_free(buf, r->buf_pool);
+}
+
+static void dcma_held_work(struct work_struct *work)
+{
+	struct dcma_region *r = container_of(to_delayed_work(work),
+					     struct dcma_region, held_work);
+	struct dcma_buffer *buf, *tmp;
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	spin_lock_irqsave(&r->lock, flags);
+	list_splice_init(&r->held, &list);
+	spin_unlock_irqrestore(&r->lock, flags);
+	list_for_each_entry_safe(buf, tmp, &list, held) {
+		list_del(&buf->held);
+		dcma_buffer_release(buf, false);
+		cond_resched();
+	}
+}
 
 /**
  * dcma_put() - drop a reference on a buffer
  * @phys: the buffer's physical address
  *
  * The last reference gives the range back to its region and, for a
- * reusable region, its pages back to the page allocator.  Once the last
- * reference is gone the address is unknown again, so a put too many fails
- * with -ENOENT instead of corrupting anything.
+ * reusable region, its pages back to the page allocator; pages dcma keeps
+ * are cleared first.  A page someone else still holds then (a leaked
+ * get_page(), a vm_insert_page() mapping) keeps the whole range from the
+ * next owner until it is let go, with a warning.  Once the last reference
+ * is gone the address is unknown again, so a put too many fails with
+ * -ENOENT instead of corrupting anything.
  *
  * Context: Any context but hard interrupts; does not sleep.
  * Return: 0, or -ENOENT (with a ratelimited warning, and nothing changed)
@@ -1108,25 +1224,11 @@ EXPORT_SYMBOL_GPL(dcma_get);
  */
 int dcma_put(phys_addr_t phys)
 {
-	struct dcma_buffer *buf;
-	struct dcma_region *r;
-	void *node = NULL;
+	struct dcma_buffer *buf = dcma_buffer_ref(phys, false);
 
-	buf = dcma_buffer_ref(phys, false, &node);
 	if (IS_ERR_OR_NULL(buf))
 		return PTR_ERR_OR_ZERO(buf);
-
-	r = buf->region;
-	if (node == ERR_PTR(-EAGAIN)) {
-		free_contig_range(buf->pfn, buf->nr_pages);
-		dcma_range_free(r, buf->pfn, buf->nr_pages);
-	} else {
-		dcma_node_free(r, node);
-	}
-	atomic_long_inc(&r->stats.frees);
-	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
-	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
-	mempool_free(buf, r->buf_pool);
+	dcma_buffer_release(buf, true);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dcma_put);
