@@ -716,6 +716,159 @@ TEST_F(dev, removed_with_driver)
 	}
 }
 
+/* "alloc" on the knob: the buffer's address and whether it read zero */
+static int alloc_zeroed(const char *region, unsigned long long *phys,
+			int *zeroed)
+{
+	char cmd[96], out[64];
+	unsigned long bytes;
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "alloc %s 65536", region);
+	ret = knob(cmd, out, sizeof(out));
+	if (!ret && sscanf(out, "%llx %lu %d", phys, &bytes, zeroed) != 3)
+		ret = -EPROTO;
+	return ret;
+}
+
+static long reserve_pages(const char *region)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%.31s/reserve_pages",
+		 region);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strtol(buf, NULL, 0);
+}
+
+/*
+ * No stale data: a buffer written all over and freed comes back zeroed to
+ * the next owner of its range on every path: the DMA API with and without
+ * a kernel mapping, dma_alloc_pages() and dcma_alloc() on an exclusive
+ * region, and the region layer on an exclusive region, on a reusable one
+ * whose freed pages went to the page allocator, and on one whose reserve
+ * kept them.  The second allocation must land where the first one was,
+ * or the check would prove nothing.
+ */
+TEST_F(dev, no_stale_data)
+{
+	static const char *const verbs[] = {
+		"dma_alloc", "dma_alloc_nomap", "dma_alloc_pages",
+	};
+	const char *picked[3] = { NULL, NULL, NULL };
+	unsigned long long a, b;
+	char cmd[96], out[64], regs[256];
+	unsigned long bytes;
+	int zeroed, n;
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		a = test_dma_verb(verbs[i], "dcma-test.0", 65536);
+		ASSERT_NE(0, a) TH_LOG("%s: %s", verbs[i], strerror(errno));
+		ASSERT_EQ(0, knob_ref("fill", a));
+		ASSERT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", a));
+		b = test_dma_verb(verbs[i], "dcma-test.0", 65536);
+		ASSERT_NE(0, b) TH_LOG("%s after a fill: %s", verbs[i],
+				       errno == EILSEQ ? "stale data" : strerror(errno));
+		EXPECT_EQ(a, b) TH_LOG("%s: another range, nothing proved", verbs[i]);
+		ASSERT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", b));
+	}
+
+	for (int round = 0; round < 2; round++) {
+		ASSERT_EQ(0, knob("dcma_alloc dcma-test.0 scratch 65536", out,
+				  sizeof(out)));
+		ASSERT_EQ(3, sscanf(out, "%llx %lu %d", &b, &bytes, &zeroed));
+		EXPECT_EQ(1, zeroed) TH_LOG("dcma_alloc(), round %d: stale data", round);
+		if (round)
+			EXPECT_EQ(a, b) TH_LOG("dcma_alloc(): another range");
+		ASSERT_EQ(0, knob_ref("fill", b));
+		ASSERT_EQ(0, knob_ref("put", b));
+		a = b;
+	}
+
+	/* the region layer: exclusive, reusable given back, reusable kept */
+	n = read_regions(regions, MAX_REGIONS);
+	for (int i = 0; i < n; i++) {
+		struct region *r = &regions[i];
+		int k = strcmp(r->mode, "reusable") ? 0 :
+			reserve_pages(r->name) > 0 ? 2 : 1;
+
+		if (!picked[k] && r->free >= 64 && !r->used)
+			picked[k] = r->name;
+	}
+	for (int k = 0; k < 3; k++) {
+		if (!picked[k]) {
+			TH_LOG("no idle %s region to try", k == 2 ? "reusable region with a reserve" :
+			       k ? "reusable" : "exclusive");
+			continue;
+		}
+		snprintf(cmd, sizeof(cmd), "%s", picked[k]);
+		ASSERT_EQ(0, alloc_zeroed(cmd, &a, &zeroed));
+		EXPECT_EQ(1, zeroed);
+		ASSERT_EQ(0, knob_ref("fill", a));
+		ASSERT_EQ(0, knob_ref("put", a));
+		ASSERT_EQ(0, alloc_zeroed(cmd, &b, &zeroed));
+		EXPECT_EQ(1, zeroed) TH_LOG("region %s: stale data", cmd);
+		EXPECT_EQ(a, b) TH_LOG("region %s: another range", cmd);
+		ASSERT_EQ(0, knob_ref("put", b));
+		TH_LOG("region %s: a filled buffer came back zeroed", cmd);
+	}
+}
+
+/*
+ * A page still referenced by someone else when its buffer is freed (a
+ * leaked get_page()) keeps the range from the next owner, with one
+ * warning, until it is let go; then the range is the region's again.
+ */
+TEST_F(dev, held_page_not_recycled)
+{
+	const char *warning = "is still in use after its last put";
+	unsigned long long a, b, c = 0;
+	char regs[256];
+	const char *log;
+	int before;
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+	log = klog();
+	ASSERT_NE(NULL, log);
+	before = count_in(log, warning);
+
+	a = test_dma_alloc("dcma-test.0", 65536);
+	ASSERT_NE(0, a);
+	ASSERT_EQ(0, knob_ref("pin", a));
+	ASSERT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", a));
+	log = klog();
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(before + 1, count_in(log, warning));
+
+	b = test_dma_alloc("dcma-test.0", 65536);
+	ASSERT_NE(0, b);
+	EXPECT_NE(a, b) TH_LOG("the held range went to a new owner");
+	ASSERT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", b));
+
+	ASSERT_EQ(0, knob_ref("unpin", a));
+	for (int i = 0; i < 50 && c != a; i++) {
+		usleep(100 * 1000);
+		c = test_dma_alloc("dcma-test.0", 65536);
+		ASSERT_NE(0, c);
+		ASSERT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", c));
+	}
+	EXPECT_EQ(a, c) TH_LOG("the range did not come back once let go");
+}
+
 /* A device whose mask no region meets falls back, and says so once. */
 TEST_F(dev, mask_beyond_regions)
 {

@@ -241,22 +241,32 @@ DEFINE_SHOW_ATTRIBUTE(occupancy);
  * The test knob: each open file takes one command per write and keeps the
  * last result for read():
  *
- *   alloc <region> <size> [<align>]   result: "<phys> <bytes>"
+ *   alloc <region> <size> [<align>]   result: "<phys> <bytes> <zeroed>"
  *   get <phys>
  *   put <phys>
+ *   fill <phys>                       write 0xa5 all over the live buffer
+ *                                     at <phys>, as its owner would
+ *   pin <phys>, unpin <phys>          take a page reference on the first
+ *                                     page of the live buffer at <phys>,
+ *                                     as a leaked get_page() would, and
+ *                                     drop it again (at most 4 at a time)
  *   drain                             flush per-cpu free page lists, so
  *                                     that freed pages count as free
  *   dma_alloc <dev> <size>            dma_alloc_coherent() on a test device;
  *                                     result: "<dma address> <bytes> <zeroed>"
  *   dma_alloc_atomic <dev> <size>     the same with GFP_ATOMIC
  *   dma_alloc_pages <dev> <size>      dma_alloc_pages(); the same result
+ *   dma_alloc_nomap <dev> <size>      dma_alloc_attrs() with
+ *                                     DMA_ATTR_NO_KERNEL_MAPPING; the same
  *   dma_free <dev> <dma address>      dma_free_coherent() of such a buffer
- *   dcma_alloc <dev> <kind|-> <size>  dcma_alloc(); result: "<phys> <bytes>"
+ *   dcma_alloc <dev> <kind|-> <size>  dcma_alloc(); result:
+ *                                     "<phys> <bytes> <zeroed>"
  *   mask <dev> <bits>                 set a test device's coherent DMA mask
  *   unplug <dev>, plug <dev>          remove a test device, add it again
  *
- * The test devices are platform devices "dcma-test.0" to "dcma-test.2",
+ * The test devices are platform devices "dcma-test.0" to "dcma-test.3",
  * added at boot like any other device, so "dcma_map=" rules bind them.
+ * <zeroed> is 1 when the buffer read back all zeroes.
  *
  * A failing command fails the write with its -errno.
  */
@@ -278,6 +288,61 @@ static int dcma_test_release(struct inode *inode, struct file *file)
 {
 	kfree(file->private_data);
 	return 0;
+}
+
+/* Whether [phys, phys + size) of a live buffer reads all zeroes */
+static int dcma_test_zeroed(phys_addr_t phys, size_t size)
+{
+	return !memchr_inv(phys_to_virt(phys), 0, size);
+}
+
+#define DCMA_TEST_PINS		4
+
+/* dcma_test_pin_lock protects dcma_test_pins[], the pages pinned */
+static DEFINE_MUTEX(dcma_test_pin_lock);
+static struct page *dcma_test_pins[DCMA_TEST_PINS];
+
+/* fill, pin and unpin on the buffer at @phys */
+static int dcma_test_page_cmd(const char *verb, phys_addr_t phys)
+{
+	struct dcma_buffer *buf;
+	int i, ret = 0;
+
+	mutex_lock(&dcma_test_pin_lock);
+	if (!strcmp(verb, "unpin")) {
+		for (i = 0; i < DCMA_TEST_PINS; i++)
+			if (dcma_test_pins[i] &&
+			    page_to_phys(dcma_test_pins[i]) == phys)
+				break;
+		if (i == DCMA_TEST_PINS) {
+			ret = -ENOENT;
+		} else {
+			put_page(dcma_test_pins[i]);
+			dcma_test_pins[i] = NULL;
+		}
+		goto out_unlock;
+	}
+	buf = dcma_buffer_get(phys);
+	if (!buf) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	if (!strcmp(verb, "fill")) {
+		memset(phys_to_virt(phys), 0xa5, dcma_buffer_size(buf));
+	} else {
+		for (i = 0; i < DCMA_TEST_PINS && dcma_test_pins[i]; i++)
+			;
+		if (i == DCMA_TEST_PINS) {
+			ret = -ENOSPC;
+		} else {
+			dcma_test_pins[i] = dcma_buffer_page(buf);
+			get_page(dcma_test_pins[i]);
+		}
+	}
+	dcma_put(phys);
+out_unlock:
+	mutex_unlock(&dcma_test_pin_lock);
+	return ret;
 }
 
 static int dcma_test_alloc(struct dcma_test_state *st, char *args)
@@ -304,8 +369,8 @@ static int dcma_test_alloc(struct dcma_test_state *st, char *args)
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 	phys = dcma_buffer_phys(buf);
-	snprintf(st->result, sizeof(st->result), "%pa %zu\n", &phys,
-		 dcma_buffer_size(buf));
+	snprintf(st->result, sizeof(st->result), "%pa %zu %d\n", &phys,
+		 dcma_buffer_size(buf), dcma_test_zeroed(phys, dcma_buffer_size(buf)));
 	return 0;
 }
 
@@ -326,6 +391,7 @@ static struct dcma_test_buf {
 	void *cpu;
 	dma_addr_t dma;
 	size_t size;
+	unsigned long attrs;
 } dcma_test_bufs[DCMA_TEST_BUFS];
 
 /*
@@ -373,7 +439,8 @@ static void dcma_test_buf_free(struct dcma_test_buf *tb)
 		dma_free_pages(&tb->pdev->dev, tb->size, tb->page, tb->dma,
 			       DMA_BIDIRECTIONAL);
 	else
-		dma_free_coherent(&tb->pdev->dev, tb->size, tb->cpu, tb->dma);
+		dma_free_attrs(&tb->pdev->dev, tb->size, tb->cpu, tb->dma,
+			       tb->attrs);
 	tb->pdev = NULL;
 }
 
@@ -383,6 +450,7 @@ static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 	struct platform_device *pdev;
 	struct dcma_test_buf *tb;
 	int id = dcma_test_dev(name), i, ret = 0;
+	void *zeroed_cpu = NULL;
 	phys_addr_t phys;
 	u64 val;
 
@@ -413,8 +481,8 @@ static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 				  val, 0);
 		if (IS_ERR_VALUE(phys))
 			return (long)phys;
-		snprintf(st->result, sizeof(st->result), "%pa %llu\n", &phys,
-			 PAGE_ALIGN(val));
+		snprintf(st->result, sizeof(st->result), "%pa %llu %d\n", &phys,
+			 PAGE_ALIGN(val), dcma_test_zeroed(phys, PAGE_ALIGN(val)));
 		return 0;
 	}
 	if (!strcmp(verb, "dma_free")) {
@@ -435,7 +503,14 @@ static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 		return i == DCMA_TEST_BUFS ? -ENOSPC : -EINVAL;
 	tb = &dcma_test_bufs[i];
 	tb->page = NULL;
-	if (!strcmp(verb, "dma_alloc_pages")) {
+	tb->attrs = 0;
+	if (!strcmp(verb, "dma_alloc_nomap")) {
+		/* dma-direct's cookie is the first page */
+		tb->attrs = DMA_ATTR_NO_KERNEL_MAPPING;
+		tb->cpu = dma_alloc_attrs(&pdev->dev, val, &tb->dma, GFP_KERNEL |
+					  __GFP_NOWARN, tb->attrs);
+		zeroed_cpu = tb->cpu ? page_address(tb->cpu) : NULL;
+	} else if (!strcmp(verb, "dma_alloc_pages")) {
 		tb->page = dma_alloc_pages(&pdev->dev, val, &tb->dma,
 					   DMA_BIDIRECTIONAL,
 					   GFP_KERNEL | __GFP_NOWARN);
@@ -451,7 +526,7 @@ static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 	tb->pdev = pdev;
 	tb->size = val;
 	snprintf(st->result, sizeof(st->result), "%pad %zu %d\n", &tb->dma,
-		 tb->size, !memchr_inv(tb->cpu, 0, tb->size));
+		 tb->size, !memchr_inv(zeroed_cpu ?: tb->cpu, 0, tb->size));
 	return ret;
 }
 
@@ -517,9 +592,15 @@ static ssize_t dcma_test_write(struct file *file, const char __user *ubuf,
 		lru_add_drain_all();
 		drain_all_pages(NULL);
 		ret = 0;
+	} else if (args && (!strcmp(verb, "fill") || !strcmp(verb, "pin") ||
+			    !strcmp(verb, "unpin"))) {
+		ret = kstrtou64(args, 0, &phys);
+		if (!ret)
+			ret = dcma_test_page_cmd(verb, phys);
 	} else if (args && (!strcmp(verb, "dma_alloc") ||
 			    !strcmp(verb, "dma_alloc_atomic") ||
 			    !strcmp(verb, "dma_alloc_pages") ||
+			    !strcmp(verb, "dma_alloc_nomap") ||
 			    !strcmp(verb, "dma_free") ||
 			    !strcmp(verb, "dcma_alloc") || !strcmp(verb, "mask") ||
 			    !strcmp(verb, "plug") || !strcmp(verb, "unplug"))) {
