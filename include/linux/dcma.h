@@ -42,8 +42,8 @@ struct page *dcma_buffer_page(const struct dcma_buffer *buf);
 int dcma_get(phys_addr_t phys);
 int dcma_put(phys_addr_t phys);
 
-phys_addr_t dcma_alloc(struct device *dev, const char *kind, size_t size,
-		       size_t align);
+int dcma_alloc(struct device *dev, const char *kind, size_t size,
+	       size_t align, phys_addr_t *phys);
 
 /* For kernel/dma only: the hooks of the contiguous path */
 struct page *dcma_alloc_contiguous(struct device *dev, size_t size,
@@ -114,10 +114,10 @@ static inline int dcma_put(phys_addr_t phys)
 	return -ENOENT;
 }
 
-static inline phys_addr_t dcma_alloc(struct device *dev, const char *kind,
-				     size_t size, size_t align)
+static inline int dcma_alloc(struct device *dev, const char *kind,
+			     size_t size, size_t align, phys_addr_t *phys)
 {
-	return (phys_addr_t)-ENODEV;
+	return -ENODEV;
 }
 
 static inline struct page *dcma_alloc_contiguous(struct device *dev,

@@ -869,6 +869,62 @@ TEST_F(dev, held_page_not_recycled)
 	EXPECT_EQ(a, c) TH_LOG("the range did not come back once let go");
 }
 
+/*
+ * References nobody else can drop: the DMA API's reference goes exactly
+ * once (a second dma_free_pages() of the same buffer warns and leaves the
+ * reference a dcma_get() took), and a dcma_put() with only the DMA API's
+ * reference left is refused, so the buffer its device may still be
+ * writing stays live until the driver frees it.
+ */
+TEST_F(dev, references_misuse)
+{
+	const char *twice = "freed twice", *extra = "one put too many";
+	unsigned long long a;
+	int n_twice, n_extra;
+	char regs[256];
+	const char *log;
+	struct buffer *b;
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+	log = klog();
+	ASSERT_NE(NULL, log);
+	n_twice = count_in(log, twice);
+	n_extra = count_in(log, extra);
+
+	/* a double free, with another holder's reference */
+	a = test_dma_verb("dma_alloc_pages", "dcma-test.0", 65536);
+	ASSERT_NE(0, a);
+	ASSERT_EQ(0, knob_ref("get", a));
+	ASSERT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", a));
+	ASSERT_EQ(0, test_cmd("dma_refree %s 0x%llx", "dcma-test.0", a));
+	owned_by(read_buffers(), "dcma-test.0", a, &b);
+	ASSERT_NE(NULL, b) TH_LOG("the second free dropped the holder's reference");
+	EXPECT_EQ(1, b->refs);
+	EXPECT_EQ(0, knob_ref("put", a));
+	owned_by(read_buffers(), "dcma-test.0", a, &b);
+	EXPECT_EQ(NULL, b);
+	EXPECT_EQ(-ENOENT, knob_ref("put", a));
+
+	/* someone else's put too many */
+	a = test_dma_alloc("dcma-test.0", 65536);
+	ASSERT_NE(0, a);
+	EXPECT_EQ(-EINVAL, knob_ref("put", a));
+	owned_by(read_buffers(), "dcma-test.0", a, &b);
+	ASSERT_NE(NULL, b) TH_LOG("a stray put freed the DMA API's buffer");
+	EXPECT_EQ(1, b->refs);
+	ASSERT_EQ(0, test_cmd("dma_free %s 0x%llx", "dcma-test.0", a));
+	owned_by(read_buffers(), "dcma-test.0", a, &b);
+	EXPECT_EQ(NULL, b);
+
+	log = klog();
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(n_twice + 1, count_in(log, twice));
+	EXPECT_EQ(n_extra + 1, count_in(log, extra));
+}
+
 /* A device whose mask no region meets falls back, and says so once. */
 TEST_F(dev, mask_beyond_regions)
 {

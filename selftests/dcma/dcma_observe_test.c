@@ -227,72 +227,91 @@ TEST_F(obs, tracepoints)
 }
 
 /*
- * Every active region has a heap; a buffer from it lies in the region,
- * belongs to "dma-heap", maps, and is gone when its last user is.
+ * One buffer from @r's heap: zeroed, mappable, inside the region, owned
+ * by "dma-heap", its reference the dma-buf's alone (a stray dcma_put() is
+ * refused), written all over and gone once its last user is.  Returns its
+ * address, or 0 when the region has no room for it now.
+ */
+static unsigned long long heap_buffer(struct __test_metadata *_metadata,
+				      const struct region *r)
+{
+	struct dma_heap_allocation_data data = {
+		.len = 16 * PAGE,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	char path[128], buffers[128], line[256], owner[64];
+	unsigned long long phys, found = 0;
+	unsigned char *p;
+	int fd, j;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", r->name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0) {
+		TH_LOG("region %s has no heap", r->name);
+	}
+	if (ioctl(fd, DMA_HEAP_IOCTL_ALLOC, &data)) {
+		TH_LOG("%s: no room for a heap buffer now", r->name);
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	p = mmap(NULL, data.len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 data.fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (j = 0; j < (int)data.len; j++)
+		ASSERT_EQ(0, p[j]) TH_LOG("%s: stale byte at %d", r->name, j);
+	memset(p, 0x5a, data.len);
+	EXPECT_EQ(0x5a, p[data.len - 1]);
+
+	snprintf(buffers, sizeof(buffers), DCMA_DIR "/%s/buffers", r->name);
+	f = fopen(buffers, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long pages, age;
+		unsigned int refs;
+
+		if (sscanf(line, "%llx %lu %u %lu %63s", &phys, &pages,
+			   &refs, &age, owner) == 5 &&
+		    !strcmp(owner, "dma-heap") && pages == 16)
+			found = phys;
+	}
+	fclose(f);
+	EXPECT_NE(0, found);
+	EXPECT_GE(found, r->base);
+	EXPECT_LT(found, r->base + r->pages * PAGE);
+	if (found && !access(KNOB, W_OK))
+		EXPECT_EQ(-EINVAL, knob_ref("put", found));
+
+	munmap(p, data.len);
+	close(data.fd);
+	f = fopen(buffers, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		EXPECT_EQ(NULL, strstr(line, "dma-heap"));
+	fclose(f);
+	return found;
+}
+
+/*
+ * Every active region has a heap (see heap_buffer()); a second buffer on
+ * the range the first one was written all over comes zeroed.
  */
 TEST_F(obs, heaps)
 {
+	unsigned long long first, again;
 	int checked = 0;
 
 	if (access("/dev/dma_heap", R_OK))
 		SKIP(return, "no /dev/dma_heap (CONFIG_DCMA_HEAPS?)");
 	for (int i = 0; i < self->n; i++) {
-		struct region *r = &self->r[i];
-		struct dma_heap_allocation_data data = {
-			.len = 16 * PAGE,
-			.fd_flags = O_RDWR | O_CLOEXEC,
-		};
-		char path[128], buffers[128], line[256], owner[64];
-		unsigned long long phys, found = 0;
-		unsigned char *p;
-		int fd, j;
-		FILE *f;
-
-		if (!strcmp(r->mode, "inactive"))
+		if (!strcmp(self->r[i].mode, "inactive"))
 			continue;
-		snprintf(path, sizeof(path), "/dev/dma_heap/%s", r->name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		ASSERT_GE(fd, 0) {
-			TH_LOG("region %s has no heap", r->name);
-		}
-		if (ioctl(fd, DMA_HEAP_IOCTL_ALLOC, &data)) {
-			TH_LOG("%s: no room for a heap buffer now", r->name);
-			close(fd);
+		first = heap_buffer(_metadata, &self->r[i]);
+		if (!first)
 			continue;
-		}
-		close(fd);
-		p = mmap(NULL, data.len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 data.fd, 0);
-		ASSERT_NE(MAP_FAILED, p);
-		for (j = 0; j < (int)data.len; j++)
-			ASSERT_EQ(0, p[j]);
-		memset(p, 0x5a, data.len);
-		EXPECT_EQ(0x5a, p[data.len - 1]);
-
-		snprintf(buffers, sizeof(buffers), DCMA_DIR "/%s/buffers", r->name);
-		f = fopen(buffers, "r");
-		ASSERT_NE(NULL, f);
-		while (fgets(line, sizeof(line), f)) {
-			unsigned long pages, age;
-			unsigned int refs;
-
-			if (sscanf(line, "%llx %lu %u %lu %63s", &phys, &pages,
-				   &refs, &age, owner) == 5 &&
-			    !strcmp(owner, "dma-heap") && pages == 16)
-				found = phys;
-		}
-		fclose(f);
-		EXPECT_NE(0, found);
-		EXPECT_GE(found, r->base);
-		EXPECT_LT(found, r->base + r->pages * PAGE);
-
-		munmap(p, data.len);
-		close(data.fd);
-		f = fopen(buffers, "r");
-		ASSERT_NE(NULL, f);
-		while (fgets(line, sizeof(line), f))
-			EXPECT_EQ(NULL, strstr(line, "dma-heap"));
-		fclose(f);
+		again = heap_buffer(_metadata, &self->r[i]);
+		EXPECT_EQ(first, again) TH_LOG("%s: another range", self->r[i].name);
 		checked++;
 	}
 	ASSERT_GT(checked, 0);

@@ -565,11 +565,15 @@ out_unlock:
 }
 
 /* Try @c's regions in order; a buffer, or NULL when all are full. */
+/*
+ * With @dma_ref, the buffer's first reference is the DMA API's, which
+ * only dcma_free_contiguous() drops.
+ */
 static struct dcma_buffer *dcma_choice_alloc(struct device *dev,
 					     const char *kind,
 					     const struct dcma_choice *c,
 					     size_t size, size_t align,
-					     gfp_t gfp)
+					     gfp_t gfp, bool dma_ref)
 {
 	struct dcma_buffer *buf;
 	char owner[DCMA_OWNER_LEN];
@@ -579,7 +583,8 @@ static struct dcma_buffer *dcma_choice_alloc(struct device *dev,
 		 *kind ? "/" : "", kind);
 	for (i = 0; i < c->nr_regions; i++) {
 		buf = dcma_region_alloc_owned(c->regions[i], size, align,
-					      gfp | __GFP_NOWARN, owner);
+					      gfp | __GFP_NOWARN, owner,
+					      dma_ref);
 		if (!IS_ERR(buf))
 			return buf;
 	}
@@ -612,7 +617,7 @@ struct page *dcma_alloc_contiguous(struct device *dev, size_t size,
 		return NULL;
 	align = PAGE_SIZE << min_t(unsigned int, get_order(size),
 				   CONFIG_CMA_ALIGNMENT);
-	buf = dcma_choice_alloc(dev, "", &c, size, align, gfp);
+	buf = dcma_choice_alloc(dev, "", &c, size, align, gfp, true);
 	if (buf)
 		return dcma_buffer_page(buf);
 	if (c.fallback)
@@ -653,8 +658,9 @@ bool dcma_dma_strict(struct device *dev, gfp_t gfp)
  *
  * Called by dma_free_contiguous(), for every device: a page inside a
  * region is a dcma buffer whatever the device's binding is now.  Drops
- * the allocation's reference, so a buffer still held through dcma_get()
- * lives on until its last dcma_put().
+ * the DMA API's reference, exactly once: a buffer still held through
+ * dcma_get() lives on until its last dcma_put(), and a second free of the
+ * same buffer warns and changes nothing.
  *
  * Context: Any context but hard interrupts.
  * Return: true if @page was dcma's, false if it goes the normal way.
@@ -665,7 +671,7 @@ bool dcma_free_contiguous(struct device *dev, struct page *page, size_t size)
 
 	if (!dcma_region_of(phys))
 		return false;
-	dcma_put(phys);
+	dcma_put_alloc_ref(phys, dev_name(dev));
 	return true;
 }
 
@@ -676,34 +682,37 @@ bool dcma_free_contiguous(struct device *dev, struct page *page, size_t size)
  *	the DMA API's rule
  * @size: bytes, rounded up to whole pages
  * @align: alignment of the physical address in bytes, a power of two, or 0
+ * @phys: where the buffer's physical address goes
  *
  * The first rule of @dev whose kind pattern matches @kind gives the
  * regions, tried in order.  The buffer is zeroed and has one reference;
- * dcma_put() on the returned address drops it, and dcma_get() takes more.
- * There is no fallback: the request fails when the regions are full.
+ * dcma_put() on its address drops it, and dcma_get() takes more.  There
+ * is no fallback: the request fails when the regions are full.
  *
  * Context: Process context (may sleep while pages migrate).
- * Return: the buffer's physical address, or a negative errno cast to
- * phys_addr_t (test it with IS_ERR_VALUE()): -ENODEV when no rule of @dev
- * serves @kind or none of its regions is within the DMA mask, -EINVAL for
- * a bad @size or @align, -ENOMEM when the regions are full.
+ * Return: 0 with the buffer's physical address in *@phys, or -ENODEV when
+ * no rule of @dev serves @kind or none of its regions is within the DMA
+ * mask, -EINVAL for a bad @size or @align, -ENOMEM when the regions are
+ * full; *@phys is then left alone.
  */
-phys_addr_t dcma_alloc(struct device *dev, const char *kind, size_t size,
-		       size_t align)
+int dcma_alloc(struct device *dev, const char *kind, size_t size,
+	       size_t align, phys_addr_t *phys)
 {
 	struct dcma_buffer *buf;
 	struct dcma_choice c;
 
 	might_sleep();
 	if (!size || (align && !is_power_of_2(align)))
-		return (phys_addr_t)-EINVAL;
+		return -EINVAL;
 	kind = kind ?: "";
 	dcma_choose(dev, kind, &c);
 	if (!c.nr_regions)
-		return (phys_addr_t)-ENODEV;
-	buf = dcma_choice_alloc(dev, kind, &c, size, align,
-				GFP_KERNEL | __GFP_ZERO);
-	return buf ? dcma_buffer_phys(buf) : (phys_addr_t)-ENOMEM;
+		return -ENODEV;
+	buf = dcma_choice_alloc(dev, kind, &c, size, align, GFP_KERNEL, false);
+	if (!buf)
+		return -ENOMEM;
+	*phys = dcma_buffer_phys(buf);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(dcma_alloc);
 

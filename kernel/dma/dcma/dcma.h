@@ -150,6 +150,10 @@ struct dcma_region {
  * @pfn: first page frame
  * @nr_pages: length in pages
  * @ref: references; the last dcma_put() returns the range
+ * @owner_ref: the first reference is its allocator's (the DMA API, a
+ *	dma-buf) and is dropped by dcma_put_alloc_ref() alone, once; until
+ *	then a dcma_put() can drop only the references dcma_get() took
+ *	(under the region's lock)
  * @allocated: jiffies at allocation, for debugfs
  * @owner: the device (and kind) it was allocated for, or "-"
  */
@@ -160,6 +164,7 @@ struct dcma_buffer {
 	unsigned long pfn;
 	unsigned long nr_pages;
 	refcount_t ref;
+	bool owner_ref;
 	unsigned long allocated;
 	char owner[DCMA_OWNER_LEN];
 };
@@ -176,7 +181,9 @@ int dcma_reserve_set(struct dcma_region *region, unsigned long pages);
 struct dcma_buffer *dcma_buffer_get(phys_addr_t phys);
 struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    size_t size, size_t align,
-					    gfp_t gfp, const char *owner);
+					    gfp_t gfp, const char *owner,
+					    bool owner_ref);
+int dcma_put_alloc_ref(phys_addr_t phys, const char *who);
 
 void dcma_map_show(struct seq_file *m);
 

@@ -18,6 +18,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/platform_device.h>
 #include <linux/jiffies.h>
@@ -259,6 +260,9 @@ DEFINE_SHOW_ATTRIBUTE(occupancy);
  *   dma_alloc_nomap <dev> <size>      dma_alloc_attrs() with
  *                                     DMA_ATTR_NO_KERNEL_MAPPING; the same
  *   dma_free <dev> <dma address>      dma_free_coherent() of such a buffer
+ *   dma_refree <dev> <dma address>    dma_free_pages() of the first page
+ *                                     of a dcma buffer freed already, as a
+ *                                     driver's double free would
  *   dcma_alloc <dev> <kind|-> <size>  dcma_alloc(); result:
  *                                     "<phys> <bytes> <zeroed>"
  *   mask <dev> <bits>                 set a test device's coherent DMA mask
@@ -477,12 +481,22 @@ static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 		return 0;
 	}
 	if (!strcmp(verb, "dcma_alloc")) {
-		phys = dcma_alloc(&pdev->dev, strcmp(kind, "-") ? kind : NULL,
-				  val, 0);
-		if (IS_ERR_VALUE(phys))
-			return (long)phys;
+		ret = dcma_alloc(&pdev->dev, strcmp(kind, "-") ? kind : NULL,
+				 val, 0, &phys);
+		if (ret)
+			return ret;
 		snprintf(st->result, sizeof(st->result), "%pa %llu %d\n", &phys,
 			 PAGE_ALIGN(val), dcma_test_zeroed(phys, PAGE_ALIGN(val)));
+		return 0;
+	}
+	if (!strcmp(verb, "dma_refree")) {
+		/* a second dma_free_pages() of a buffer freed already */
+		phys = dma_to_phys(&pdev->dev, val);
+		if (!dcma_region_of(phys) || !PAGE_ALIGNED(phys))
+			return -EINVAL;
+		dma_free_pages(&pdev->dev, PAGE_SIZE,
+			       pfn_to_page(PHYS_PFN(phys)), val,
+			       DMA_BIDIRECTIONAL);
 		return 0;
 	}
 	if (!strcmp(verb, "dma_free")) {
@@ -602,6 +616,7 @@ static ssize_t dcma_test_write(struct file *file, const char __user *ubuf,
 			    !strcmp(verb, "dma_alloc_pages") ||
 			    !strcmp(verb, "dma_alloc_nomap") ||
 			    !strcmp(verb, "dma_free") ||
+			    !strcmp(verb, "dma_refree") ||
 			    !strcmp(verb, "dcma_alloc") || !strcmp(verb, "mask") ||
 			    !strcmp(verb, "plug") || !strcmp(verb, "unplug"))) {
 		ret = dcma_test_device_cmd(st, verb, args);

@@ -30,7 +30,7 @@
 
 /**
  * struct dcma_heap_buffer - a heap allocation
- * @phys: the dcma buffer's physical address, for dcma_put()
+ * @phys: the dcma buffer's physical address, for dcma_put_alloc_ref()
  * @page: its first page
  * @size: its size in bytes
  * @lock: protects @attachments and @vmap_cnt
@@ -192,7 +192,7 @@ static void dcma_heap_release(struct dma_buf *dmabuf)
 {
 	struct dcma_heap_buffer *hb = dmabuf->priv;
 
-	dcma_put(hb->phys);
+	dcma_put_alloc_ref(hb->phys, "dma-heap");
 	kfree(hb);
 }
 
@@ -223,9 +223,9 @@ static struct dma_buf *dcma_heap_allocate(struct dma_heap *heap,
 	hb = kzalloc(sizeof(*hb), GFP_KERNEL);
 	if (!hb)
 		return ERR_PTR(-ENOMEM);
-	buf = dcma_region_alloc_owned(r, len, 0,
-				      GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
-				      "dma-heap");
+	/* the buffer's first reference is the dma-buf's alone */
+	buf = dcma_region_alloc_owned(r, len, 0, GFP_KERNEL | __GFP_NOWARN,
+				      "dma-heap", true);
 	if (IS_ERR(buf)) {
 		kfree(hb);
 		return ERR_CAST(buf);
@@ -243,7 +243,7 @@ static struct dma_buf *dcma_heap_allocate(struct dma_heap *heap,
 	exp_info.priv = hb;
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
-		dcma_put(hb->phys);
+		dcma_put_alloc_ref(hb->phys, "dma-heap");
 		kfree(hb);
 	}
 	return dmabuf;

@@ -912,11 +912,14 @@ static void dcma_account_latency(struct dcma_region *r, u64 ns,
 
 /*
  * dcma_region_alloc() for a device: @owner ("<device>" or "<device>/<kind>")
- * names the buffer in debugfs.  Context and return as dcma_region_alloc().
+ * names the buffer in debugfs; with @owner_ref, the buffer's first
+ * reference is the owner's, which only dcma_put_alloc_ref() drops.
+ * Context and return as dcma_region_alloc().
  */
 struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    size_t size, size_t align,
-					    gfp_t gfp, const char *owner)
+					    gfp_t gfp, const char *owner,
+					    bool owner_ref)
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages;
 	unsigned long pfn;
@@ -947,6 +950,7 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 	buf->allocated = jiffies;
 	strscpy(buf->owner, owner, sizeof(buf->owner));
 	refcount_set(&buf->ref, 1);
+	buf->owner_ref = owner_ref;
 	ret = dcma_range_alloc(region, buf, nr, align_pages, gfp, &retries);
 	if (ret) {
 		mempool_free(buf, region->buf_pool);
@@ -993,7 +997,7 @@ out_fail:
 struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 				      size_t align, gfp_t gfp)
 {
-	return dcma_region_alloc_owned(region, size, align, gfp, NULL);
+	return dcma_region_alloc_owned(region, size, align, gfp, NULL, false);
 }
 EXPORT_SYMBOL_GPL(dcma_region_alloc);
 
@@ -1067,42 +1071,87 @@ static struct dcma_buffer *dcma_buffer_lookup(struct dcma_region *r,
 	return NULL;
 }
 
+enum dcma_ref_op {
+	DCMA_REF_GET,		/* dcma_get() */
+	DCMA_REF_PUT,		/* dcma_put() */
+	DCMA_REF_PUT_OWNER,	/* dcma_put_alloc_ref(): the allocator's own */
+};
+
+/*
+ * A put that must not happen, under the region's lock: dcma_put() of an
+ * owner's buffer with only the owner's reference left (one put too many
+ * from some other holder would free a buffer that its owner, and maybe a
+ * device, still uses), or a second drop of the owner's reference (a double
+ * free).  Returns the reason, or NULL.
+ */
+static const char *dcma_put_refused(const struct dcma_buffer *buf,
+				    enum dcma_ref_op op)
+{
+	if (op == DCMA_REF_PUT_OWNER && !buf->owner_ref)
+		return "freed twice; the second free changes nothing";
+	if (op == DCMA_REF_PUT && buf->owner_ref &&
+	    refcount_read(&buf->ref) == 1)
+		return "one put too many: only its owner's reference is left";
+	return NULL;
+}
+
 /*
  * Find the live buffer starting at @phys and, under the region's lock,
- * take a reference (@get) or drop one.  Returns the buffer after a get,
- * or after a put that dropped its last reference (it is then out of the
- * tree and ours to release), NULL after any other put, or an
- * ERR_PTR(-ENOENT).
+ * take a reference or drop one, as @op says; @who names the caller for
+ * DCMA_REF_PUT_OWNER's messages.  Returns the buffer after a get, or after
+ * a put that dropped its last reference (it is then out of the tree and
+ * ours to release), NULL after any other put, ERR_PTR(-ENOENT) when no
+ * live buffer starts at @phys, or ERR_PTR(-EINVAL) for a put refused by
+ * dcma_put_refused(); each error says so once, ratelimited.
  */
-static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get)
+static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys,
+					   enum dcma_ref_op op,
+					   const char *who)
 {
+	static const char * const names[] = {
+		[DCMA_REF_GET] = "dcma_get", [DCMA_REF_PUT] = "dcma_put",
+		[DCMA_REF_PUT_OWNER] = "free",
+	};
 	struct dcma_region *r = dcma_region_of(phys);
 	struct dcma_buffer *buf = NULL, *ret = NULL;
+	const char *refused = NULL;
 	unsigned long flags;
 
 	if (r && PAGE_ALIGNED(phys)) {
 		spin_lock_irqsave(&r->lock, flags);
 		buf = dcma_buffer_lookup(r, PHYS_PFN(phys));
-		if (buf && get) {
+		if (buf && op == DCMA_REF_GET) {
 			refcount_inc(&buf->ref);
 			ret = buf;
 			trace_dcma_get(r->name, buf->pfn, buf->nr_pages,
 				       refcount_read(&buf->ref));
-		} else if (buf && refcount_dec_and_test(&buf->ref)) {
+		} else if (buf) {
+			refused = dcma_put_refused(buf, op);
+			if (!refused && op == DCMA_REF_PUT_OWNER)
+				buf->owner_ref = false;
+		}
+		if (buf && op != DCMA_REF_GET && !refused &&
+		    refcount_dec_and_test(&buf->ref)) {
 			rb_erase(&buf->node, &r->buffers);
 			r->nr_buffers--;
 			ret = buf;
 			trace_dcma_put(r->name, buf->pfn, buf->nr_pages, 0);
-		} else if (buf) {
+		} else if (buf && op != DCMA_REF_GET && !refused) {
 			trace_dcma_put(r->name, buf->pfn, buf->nr_pages,
 				       refcount_read(&buf->ref));
 		}
 		spin_unlock_irqrestore(&r->lock, flags);
 	}
 	if (!buf) {
-		pr_warn_ratelimited("%s(%pa): no live buffer starts there\n",
-				    get ? "dcma_get" : "dcma_put", &phys);
+		pr_warn_ratelimited("%s(%pa)%s%s: no live buffer starts there\n",
+				    names[op], &phys, who ? " by " : "",
+				    who ?: "");
 		return ERR_PTR(-ENOENT);
+	}
+	if (refused) {
+		pr_warn_ratelimited("%s(%pa)%s%s: %s\n", names[op], &phys,
+				    who ? " by " : "", who ?: "", refused);
+		return ERR_PTR(-EINVAL);
 	}
 	return ret;
 }
@@ -1113,7 +1162,7 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys, bool get)
  */
 struct dcma_buffer *dcma_buffer_get(phys_addr_t phys)
 {
-	struct dcma_buffer *buf = dcma_buffer_ref(phys, true);
+	struct dcma_buffer *buf = dcma_buffer_ref(phys, DCMA_REF_GET, NULL);
 
 	return IS_ERR(buf) ? NULL : buf;
 }
@@ -1130,7 +1179,7 @@ struct dcma_buffer *dcma_buffer_get(phys_addr_t phys)
  */
 int dcma_get(phys_addr_t phys)
 {
-	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, true));
+	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, DCMA_REF_GET, NULL));
 }
 EXPORT_SYMBOL_GPL(dcma_get);
 
@@ -1216,15 +1265,23 @@ static void dcma_held_work(struct work_struct *work)
  * get_page(), a vm_insert_page() mapping) keeps the whole range from the
  * next owner until it is let go, with a warning.  Once the last reference
  * is gone the address is unknown again, so a put too many fails with
- * -ENOENT instead of corrupting anything.
+ * -ENOENT instead of corrupting anything.  A buffer of the DMA API or of
+ * a dma-buf heap keeps its owner's reference until the owner frees it
+ * (dma_free_coherent(), the dma-buf's release): dcma_put() drops only the
+ * references dcma_get() took on it.
+ *
+ * A dcma_get() after the owner's last put can find nothing (-ENOENT) or,
+ * once the range has a new owner, that new owner's buffer: a holder must
+ * take its reference while the buffer is known to be live.
  *
  * Context: Any context but hard interrupts; does not sleep.
- * Return: 0, or -ENOENT (with a ratelimited warning, and nothing changed)
- * when no live buffer starts at @phys.
+ * Return: 0, or (with a ratelimited warning, and nothing changed) -ENOENT
+ * when no live buffer starts at @phys, -EINVAL when only the DMA API's or
+ * the dma-buf's own reference is left.
  */
 int dcma_put(phys_addr_t phys)
 {
-	struct dcma_buffer *buf = dcma_buffer_ref(phys, false);
+	struct dcma_buffer *buf = dcma_buffer_ref(phys, DCMA_REF_PUT, NULL);
 
 	if (IS_ERR_OR_NULL(buf))
 		return PTR_ERR_OR_ZERO(buf);
@@ -1232,3 +1289,20 @@ int dcma_put(phys_addr_t phys)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dcma_put);
+
+/*
+ * Drop the reference a buffer's owner (the DMA API, a dma-buf) got with it
+ * from dcma_region_alloc_owned(), exactly once; @who names the owner in
+ * the messages.  Context as dcma_put().  Returns 0, -ENOENT when no live
+ * buffer starts at @phys, or -EINVAL (nothing changed) when the owner's
+ * reference is gone already.
+ */
+int dcma_put_alloc_ref(phys_addr_t phys, const char *who)
+{
+	struct dcma_buffer *buf = dcma_buffer_ref(phys, DCMA_REF_PUT_OWNER, who);
+
+	if (IS_ERR_OR_NULL(buf))
+		return PTR_ERR_OR_ZERO(buf);
+	dcma_buffer_release(buf, true);
+	return 0;
+}
