@@ -951,6 +951,46 @@ TEST_F(dev, mask_beyond_regions)
 }
 
 /*
+ * Under "fail", a device none of whose regions is within its DMA mask
+ * gets nothing from the page allocator either: its requests fail, and the
+ * log says so once.  The mask is the widest that leaves out dcma-test.0's
+ * regions; on x86_64 the page allocator has memory below it.
+ */
+TEST_F(dev, mask_beyond_regions_fail)
+{
+	const char *said = "dcma-test.0: no dcma region of the DMA API's rule is within its DMA mask; failing";
+	unsigned long long a, end = ~0ULL;
+	char regs[256], *name, *save;
+	const char *log;
+	int bits, n;
+
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+	n = read_regions(regions, MAX_REGIONS);
+	for (name = strtok_r(regs, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		struct region *r = find_region(regions, n, name);
+
+		ASSERT_NE(NULL, r);
+		if (r->base + r->pages * PAGE < end)
+			end = r->base + r->pages * PAGE;
+	}
+	bits = 63 - __builtin_clzll(end - 1);
+	ASSERT_GE(bits, 12);
+
+	ASSERT_EQ(0, test_cmd("mask %s %llu", "dcma-test.0", bits));
+	a = test_dma_alloc("dcma-test.0", 4096);
+	if (a)
+		test_cmd("dma_free %s 0x%llx", "dcma-test.0", a);
+	ASSERT_EQ(0, test_cmd("mask %s %llu", "dcma-test.0", 32));
+	EXPECT_EQ(0, a) TH_LOG("a %d-bit mask got 0x%llx from outside dcma", bits, a);
+	log = klog();
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(1, count_in(log, said));
+}
+
+/*
  * PCI hot removal and rescan of the edu device: a buffer held by
  * dcma_get() outlives the driver's remove and the device; the device
  * comes back bound, and its driver draws from its regions again.

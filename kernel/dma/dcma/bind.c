@@ -522,8 +522,10 @@ struct dcma_choice {
 
 /*
  * The regions a request of @dev for @kind may use.  A region beyond the
- * device's DMA mask is left out with a one-time warning; a device left
- * with no region at all falls back to the normal path, and says so once.
+ * device's DMA mask is left out with a one-time warning.  A device left
+ * with no region at all says so once; its rule's policy still decides
+ * (fallback: the normal path; fail: the request fails), so that memory
+ * never spills where the rule says it must not.
  */
 static void dcma_choose(struct device *dev, const char *kind,
 			struct dcma_choice *c)
@@ -554,12 +556,11 @@ static void dcma_choose(struct device *dev, const char *kind,
 				 r->name, min_not_zero(dev->coherent_dma_mask,
 						       dev->bus_dma_limit));
 	}
-	if (!c->nr_regions) {
-		c->fallback = true;
-		if (!test_and_set_bit(0, &b->said_fallback))
-			dev_warn(dev, "no dcma region of %s is within its DMA mask; using the normal DMA path\n",
-				 *kind ? kind : "the DMA API's rule");
-	}
+	if (!c->nr_regions && !test_and_set_bit(0, &b->said_fallback))
+		dev_warn(dev, "no dcma region of %s is within its DMA mask; %s\n",
+			 *kind ? kind : "the DMA API's rule",
+			 c->fallback ? "using the normal DMA path" :
+			 "failing its requests (rule policy \"fail\")");
 out_unlock:
 	rcu_read_unlock();
 }
@@ -603,7 +604,8 @@ static struct dcma_buffer *dcma_choice_alloc(struct device *dev,
  * Context: Process context (may sleep while pages migrate).
  * Return: the buffer's first page; NULL for a device not bound for the
  * DMA API, or bound but full under the fallback policy (the normal path
- * goes on); ERR_PTR(-ENOMEM) when full under the fail policy.
+ * goes on); ERR_PTR(-ENOMEM) when full, or when none of its regions is
+ * within its DMA mask, under the fail policy.
  */
 struct page *dcma_alloc_contiguous(struct device *dev, size_t size,
 				   gfp_t gfp)
@@ -613,8 +615,10 @@ struct page *dcma_alloc_contiguous(struct device *dev, size_t size,
 	size_t align;
 
 	dcma_choose(dev, "", &c);
-	if (!c.nr_regions)
+	if (!c.bound || (!c.nr_regions && c.fallback))
 		return NULL;
+	if (!c.nr_regions)
+		return ERR_PTR(-ENOMEM);
 	align = PAGE_SIZE << min_t(unsigned int, get_order(size),
 				   CONFIG_CMA_ALIGNMENT);
 	buf = dcma_choice_alloc(dev, "", &c, size, align, gfp, true);
@@ -636,9 +640,9 @@ struct page *dcma_alloc_contiguous(struct device *dev, size_t size,
  * it turns to the page allocator.
  *
  * Context: Any context.
- * Return: true if @dev is bound for the DMA API under the fail policy, with
- * a region within its mask, and @gfp allows blocking (non-blocking requests
- * never reach dcma, so they always go on).
+ * Return: true if @dev is bound for the DMA API under the fail policy
+ * (whether or not any of its regions is within its mask) and @gfp allows
+ * blocking (non-blocking requests never reach dcma, so they always go on).
  */
 bool dcma_dma_strict(struct device *dev, gfp_t gfp)
 {
@@ -647,7 +651,7 @@ bool dcma_dma_strict(struct device *dev, gfp_t gfp)
 	if (!gfpflags_allow_blocking(gfp))
 		return false;
 	dcma_choose(dev, "", &c);
-	return c.nr_regions && !c.fallback;
+	return c.bound && !c.fallback;
 }
 
 /**
