@@ -81,7 +81,9 @@ CMDLINE_x86_64 := cma=32M dcma=cam=32M;ffr=16M:ff;carve=8M,exclusive;nvm=8M;net=
 
 # A second arm64 boot where dcma takes mainline's shared-dma-pool nodes
 DTSI_arm64-takeover := $(DTSI_arm64)
-CMDLINE_arm64-takeover := $(CMDLINE_arm64) dcma.shared_dma_pool=1
+# and where a dcma= and a dcma_map= given first are replaced by the later ones
+CMDLINE_arm64-takeover := dcma=dropped=4M dcma_map=dcma-test.2=dropped \
+	$(CMDLINE_arm64) dcma.shared_dma_pool=1
 # A boot per arch for the kernel's own dma-buf heap selftest, which fills
 # every heap with 32 MiB: only regions that big, and only that test
 CMDLINE_HEAPS := dcma=heap-bf=40M;heap-ff=40M:ff;heap-carve=40M,exclusive dcma.ksft=dmabuf-heaps

@@ -477,6 +477,46 @@ TEST_F(dcma, non_root_denied)
 	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
+static int log_count(const char *log, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = log; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * A repeated dcma= or dcma_map= keeps only its last value, as most
+ * parameters do, and the log says so once: nothing of an earlier one
+ * exists (the arm64-takeover boot's first dcma= declares "dropped").
+ */
+TEST_F(dcma, repeated_params)
+{
+	char cmdline[4096], map[8192];
+	int regions, rules;
+	const char *log;
+	size_t n;
+	FILE *f;
+
+	ASSERT_TRUE(read_cmdline(cmdline, sizeof(cmdline)));
+	regions = cmdline_count(cmdline, "dcma");
+	rules = cmdline_count(cmdline, "dcma_map");
+	if (regions < 2 && rules < 2)
+		SKIP(return, "neither dcma= nor dcma_map= is repeated");
+	log = klog();
+	ASSERT_NE(NULL, log);
+	EXPECT_EQ(regions > 1, log_count(log, "dcma= is given more than once; only the last one counts"));
+	EXPECT_EQ(rules > 1, log_count(log, "dcma_map= is given more than once; only the last one counts"));
+	EXPECT_EQ(NULL, find_region(self->r, self->n, "dropped"));
+	f = fopen(DCMA_DIR "/map", "r");
+	ASSERT_NE(NULL, f);
+	n = fread(map, 1, sizeof(map) - 1, f);
+	map[n] = '\0';
+	fclose(f);
+	EXPECT_EQ(NULL, strstr(map, "dropped"));
+}
+
 /*
  * Fill memory with page cache until a reusable region is lent out; then
  * take that whole region (its pages migrate away), and check that an

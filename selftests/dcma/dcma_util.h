@@ -109,18 +109,27 @@ static inline bool read_cmdline(char *buf, size_t len)
 	return ok;
 }
 
-/* Where @opt ("name" or "name=") starts a word of the command line */
-static inline char *cmdline_find(char *cmdline, const char *opt)
+/*
+ * Where @opt ("name" or "name=") next starts a word of the command line,
+ * at @from or after it
+ */
+static inline char *cmdline_next(char *cmdline, char *from, const char *opt)
 {
 	size_t len = strlen(opt);
 	char *p;
 
-	for (p = cmdline; (p = strstr(p, opt)); p += len)
+	for (p = from; (p = strstr(p, opt)); p += len)
 		if ((p == cmdline || p[-1] == ' ') &&
 		    (opt[len - 1] == '=' || p[len] == ' ' || p[len] == '\n' ||
 		     !p[len]))
 			return p;
 	return NULL;
+}
+
+/* Where @opt ("name" or "name=") first starts a word of the command line */
+static inline char *cmdline_find(char *cmdline, const char *opt)
+{
+	return cmdline_next(cmdline, cmdline, opt);
 }
 
 static inline bool cmdline_has(const char *opt)
@@ -131,19 +140,35 @@ static inline bool cmdline_has(const char *opt)
 	       cmdline_find(cmdline, opt);
 }
 
+/* How many times "@param=" starts a word of @cmdline */
+static inline int cmdline_count(char *cmdline, const char *param)
+{
+	char opt[64], *p = cmdline;
+	int n = 0;
+
+	snprintf(opt, sizeof(opt), "%s=", param);
+	while ((p = cmdline_next(cmdline, p, opt))) {
+		n++;
+		p += strlen(opt);
+	}
+	return n;
+}
+
 /*
- * The value of "@param=" in @cmdline (from read_cmdline(), which is cut
- * after the value), or NULL if it is absent.
+ * The value of the last "@param=" in @cmdline (from read_cmdline(), which
+ * is cut after the value), which is the one the kernel uses, or NULL if it
+ * is absent.
  */
 static inline char *cmdline_value(char *cmdline, const char *param)
 {
-	char opt[64], *p;
+	char opt[64], *p, *last = NULL;
 
 	snprintf(opt, sizeof(opt), "%s=", param);
-	p = cmdline_find(cmdline, opt);
-	if (!p)
+	for (p = cmdline; (p = cmdline_next(cmdline, p, opt)); p += strlen(opt))
+		last = p;
+	if (!last)
 		return NULL;
-	p += strlen(opt);
+	p = last + strlen(opt);
 	p[strcspn(p, "\n ")] = '\0';
 	return p;
 }

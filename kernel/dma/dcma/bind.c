@@ -111,8 +111,13 @@ static void __init dcma_map_error(const char *token, const char *reason,
 	pr_err("skipped \"%s\" in dcma_map=: %s\n", token, reason);
 }
 
+/* Like most parameters, a repeated "dcma_map=" replaces the earlier one */
 static int __init dcma_map_param(char *str)
 {
+	static int seen __initdata;
+
+	if (seen++ == 1)
+		pr_warn("dcma_map= is given more than once; only the last one counts\n");
 	dcma_map_count = dcma_parse_map(str ?: "", dcma_map_specs,
 					DCMA_MAX_RULES, dcma_map_error, NULL);
 	return 0;

@@ -68,8 +68,13 @@ static void __init dcma_cmdline_error(const char *token, const char *reason,
 	pr_err("skipped \"%s\" in dcma=: %s\n", token, reason);
 }
 
+/* Like most parameters, a repeated "dcma=" replaces the earlier one */
 static int __init dcma_early_param(char *str)
 {
+	static int seen __initdata;
+
+	if (seen++ == 1)
+		pr_warn("dcma= is given more than once; only the last one counts\n");
 	dcma_cmdline_count = dcma_parse_regions(str ?: "", dcma_cmdline_specs,
 						DCMA_MAX_REGIONS,
 						dcma_cmdline_error, NULL);
@@ -357,8 +362,12 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 		bitmap_set(r->reserve, pfn - r->base_pfn, pos - pfn);
 		r->reserve_pages += pos - pfn - held;
 	}
-	/* later: a put may well give the pages back first */
-	if (r->reserve_pages < r->reserve_target)
+	/*
+	 * Later: a put may well give the pages back first.  A failed claim
+	 * may also have left the reserve above its target, with pages no
+	 * one will use until the worker gives them back.
+	 */
+	if (r->reserve_pages != r->reserve_target)
 		queue_delayed_work(system_unbound_wq, &r->reserve_work,
 				   DCMA_RESERVE_DELAY);
 	spin_unlock_irqrestore(&r->lock, flags);
@@ -367,7 +376,8 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 
 /*
  * The lowest pageblock at or above @from that lies in free space (no
- * buffer) and is not all in the reserve, or 0 when there is none.  A
+ * buffer) and is not all in the reserve, or the region's end when there
+ * is none (pfn 0 can be a region's first pageblock).  A
  * range an allocation has picked but not yet claimed may lie in it; the
  * pages the worker claims there are then the reserve's when that claim
  * comes, under the claim lock the worker holds meanwhile.
@@ -375,7 +385,7 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 static unsigned long dcma_reserve_find(struct dcma_region *r,
 				       unsigned long from)
 {
-	unsigned long end = r->base_pfn + r->nr_pages, gap, next, pb = 0;
+	unsigned long end = r->base_pfn + r->nr_pages, gap, next, pb = end;
 	unsigned long flags;
 	struct dcma_buffer *b;
 	struct rb_node *n;
@@ -395,7 +405,7 @@ static unsigned long dcma_reserve_find(struct dcma_region *r,
 			    pb - r->base_pfn + pageblock_nr_pages)
 				goto out_unlock;
 		if (!b) {
-			pb = 0;
+			pb = end;
 			break;
 		}
 		gap = b->pfn + b->nr_pages;
@@ -458,7 +468,7 @@ static void dcma_reserve_work(struct work_struct *work)
 
 		mutex_lock(&r->claim_lock);
 		pb = dcma_reserve_find(r, from);
-		if (!pb) {
+		if (pb >= r->base_pfn + r->nr_pages) {
 			mutex_unlock(&r->claim_lock);
 			return;
 		}
