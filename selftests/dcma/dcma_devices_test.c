@@ -557,6 +557,19 @@ static int test_cmd(const char *fmt, const char *dev, unsigned long long arg)
 }
 
 /*
+ * Skip the test unless the knob exists and @dev is bound for the DMA API;
+ * a macro, since SKIP() returns from the test.
+ */
+#define NEED_BOUND(dev) do {						\
+		char regs_[256];					\
+									\
+		if (access(KNOB, W_OK))					\
+			SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");	\
+		if (!bound_regions(dev, "-", regs_, sizeof(regs_)))	\
+			SKIP(return, dev " is not bound (dcma_map=)");	\
+	} while (0)
+
+/*
  * The rules' policies: dcma-test.0 ("fail") gets its region or nothing;
  * dcma-test.1 ("fallback") goes on down the normal path when its region
  * is full; dcma-test.2, which no rule names, never touches dcma.
@@ -651,10 +664,7 @@ TEST_F(dev, outlives_device)
 	struct buffer *b;
 	char regs[256];
 
-	if (access(KNOB, W_OK))
-		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
-	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
-		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+	NEED_BOUND("dcma-test.0");
 
 	a = test_dma_alloc("dcma-test.0", 16384);
 	ASSERT_NE(0, a);
@@ -763,14 +773,11 @@ TEST_F(dev, no_stale_data)
 	};
 	const char *picked[3] = { NULL, NULL, NULL };
 	unsigned long long a, b;
-	char cmd[96], out[64], regs[256];
+	char cmd[96], out[64];
 	unsigned long bytes;
 	int zeroed, n;
 
-	if (access(KNOB, W_OK))
-		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
-	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
-		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+	NEED_BOUND("dcma-test.0");
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		a = test_dma_verb(verbs[i], "dcma-test.0", 65536);
@@ -834,14 +841,10 @@ TEST_F(dev, held_page_not_recycled)
 {
 	const char *warning = "is still in use after its last put";
 	unsigned long long a, b, c = 0;
-	char regs[256];
 	const char *log;
 	int before;
 
-	if (access(KNOB, W_OK))
-		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
-	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
-		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+	NEED_BOUND("dcma-test.0");
 	log = klog();
 	ASSERT_NE(NULL, log);
 	before = count_in(log, warning);
@@ -881,14 +884,10 @@ TEST_F(dev, references_misuse)
 	const char *twice = "freed twice", *extra = "one put too many";
 	unsigned long long a;
 	int n_twice, n_extra;
-	char regs[256];
 	const char *log;
 	struct buffer *b;
 
-	if (access(KNOB, W_OK))
-		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
-	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
-		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+	NEED_BOUND("dcma-test.0");
 	log = klog();
 	ASSERT_NE(NULL, log);
 	n_twice = count_in(log, twice);
@@ -964,10 +963,8 @@ TEST_F(dev, mask_beyond_regions_fail)
 	const char *log;
 	int bits, n;
 
-	if (access(KNOB, W_OK))
-		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
-	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
-		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
+	NEED_BOUND("dcma-test.0");
+	ASSERT_TRUE(bound_regions("dcma-test.0", "-", regs, sizeof(regs)));
 	n = read_regions(regions, MAX_REGIONS);
 	for (name = strtok_r(regs, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		struct region *r = find_region(regions, n, name);
