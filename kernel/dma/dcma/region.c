@@ -1130,23 +1130,21 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys,
 	if (r && PAGE_ALIGNED(phys)) {
 		spin_lock_irqsave(&r->lock, flags);
 		buf = dcma_buffer_lookup(r, PHYS_PFN(phys));
+		if (buf && op != DCMA_REF_GET)
+			refused = dcma_put_refused(buf, op);
 		if (buf && op == DCMA_REF_GET) {
 			refcount_inc(&buf->ref);
 			ret = buf;
 			trace_dcma_get(r->name, buf->pfn, buf->nr_pages,
 				       refcount_read(&buf->ref));
-		} else if (buf) {
-			refused = dcma_put_refused(buf, op);
-			if (!refused && op == DCMA_REF_PUT_OWNER)
+		} else if (buf && !refused) {
+			if (op == DCMA_REF_PUT_OWNER)
 				buf->owner_ref = false;
-		}
-		if (buf && op != DCMA_REF_GET && !refused &&
-		    refcount_dec_and_test(&buf->ref)) {
-			rb_erase(&buf->node, &r->buffers);
-			r->nr_buffers--;
-			ret = buf;
-			trace_dcma_put(r->name, buf->pfn, buf->nr_pages, 0);
-		} else if (buf && op != DCMA_REF_GET && !refused) {
+			if (refcount_dec_and_test(&buf->ref)) {
+				rb_erase(&buf->node, &r->buffers);
+				r->nr_buffers--;
+				ret = buf;
+			}
 			trace_dcma_put(r->name, buf->pfn, buf->nr_pages,
 				       refcount_read(&buf->ref));
 		}
