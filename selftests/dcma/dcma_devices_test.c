@@ -155,15 +155,6 @@ static const struct region *region_at(unsigned long long phys)
 	return NULL;
 }
 
-static int count_in(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
-
 /* The device a sysfs link resolves to: its last path component. */
 static bool link_name(const char *path, char *out, size_t len)
 {
@@ -741,22 +732,6 @@ static int alloc_zeroed(const char *region, unsigned long long *phys,
 	return ret;
 }
 
-static long reserve_pages(const char *region)
-{
-	char path[128], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%.31s/reserve_pages",
-		 region);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return strtol(buf, NULL, 0);
-}
-
 /*
  * No stale data: a buffer written all over and freed comes back zeroed to
  * the next owner of its range on every path: the DMA API with and without
@@ -808,7 +783,7 @@ TEST_F(dev, no_stale_data)
 	for (int i = 0; i < n; i++) {
 		struct region *r = &regions[i];
 		int k = strcmp(r->mode, "reusable") ? 0 :
-			reserve_pages(r->name) > 0 ? 2 : 1;
+			sysfs_counter(r->name, "reserve_pages") > 0 ? 2 : 1;
 
 		if (!picked[k] && r->free >= 64 && !r->used)
 			picked[k] = r->name;

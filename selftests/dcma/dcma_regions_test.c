@@ -165,22 +165,6 @@ static bool dt_size(const char *node, const char *prop, unsigned long long *val)
 	return true;
 }
 
-static long sysfs_counter(const char *region, const char *name)
-{
-	char path[256];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%s/%s", region, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /*
  * Every "linux,dcma" reserved-memory node is a region named after its
  * label or node name, except a malformed one (no-map, a bad label, a
@@ -478,15 +462,6 @@ TEST_F(dcma, non_root_denied)
 	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
-static int log_count(const char *log, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = log; (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
-
 /*
  * A repeated dcma= or dcma_map= keeps only its last value, as most
  * parameters do, and the log says so once: nothing of an earlier one
@@ -507,8 +482,8 @@ TEST_F(dcma, repeated_params)
 		SKIP(return, "neither dcma= nor dcma_map= is repeated");
 	log = klog();
 	ASSERT_NE(NULL, log);
-	EXPECT_EQ(regions > 1, log_count(log, "dcma= is given more than once; only the last one counts"));
-	EXPECT_EQ(rules > 1, log_count(log, "dcma_map= is given more than once; only the last one counts"));
+	EXPECT_EQ(regions > 1, count_in(log, "dcma= is given more than once; only the last one counts"));
+	EXPECT_EQ(rules > 1, count_in(log, "dcma_map= is given more than once; only the last one counts"));
 	EXPECT_EQ(NULL, find_region(self->r, self->n, "dropped"));
 	f = fopen(DCMA_DIR "/map", "r");
 	ASSERT_NE(NULL, f);

@@ -173,6 +173,34 @@ static inline char *cmdline_value(char *cmdline, const char *param)
 	return p;
 }
 
+/* How many times @needle occurs in @hay */
+static inline int count_in(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* A region's counter in /sys/kernel/mm/dcma/<region>/, or -1 */
+static inline long sysfs_counter(const char *region, const char *name)
+{
+	char path[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%.31s/%.63s", region,
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 /* The whole kernel log, NUL-terminated, or NULL if it cannot be read */
 static inline const char *klog(void)
 {
