@@ -7,6 +7,7 @@
 #define _KERNEL_DMA_DCMA_DCMA_H
 
 #include <linux/dcma.h>
+#include <linux/fault-inject.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
@@ -184,6 +185,11 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    gfp_t gfp, const char *owner,
 					    bool owner_ref);
 int dcma_put_alloc_ref(phys_addr_t phys, const char *who);
+
+#ifdef CONFIG_FAIL_DCMA_CLAIM
+/* the fail_claim fault point of dcma_claim(), in debugfs as dcma/fail_claim */
+extern struct fault_attr dcma_fail_claim;
+#endif
 
 void dcma_map_show(struct seq_file *m);
 

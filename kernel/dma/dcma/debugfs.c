@@ -695,6 +695,10 @@ static int __init dcma_debugfs_init(void)
 		debugfs_create_file("stats", 0444, dir, r, &stats_fops);
 		debugfs_create_file("occupancy", 0444, dir, r, &occupancy_fops);
 	}
+#ifdef CONFIG_FAIL_DCMA_CLAIM
+	fault_create_debugfs_attr("fail_claim", dcma_debugfs_root,
+				  &dcma_fail_claim);
+#endif
 	dcma_debugfs_add_test();
 	return 0;
 }

@@ -320,6 +320,29 @@ static unsigned long dcma_unreserved_run(struct dcma_region *r,
 	return r->base_pfn + b;
 }
 
+#ifdef CONFIG_FAIL_DCMA_CLAIM
+struct fault_attr dcma_fail_claim = FAULT_ATTR_INITIALIZER;
+#endif
+
+/*
+ * The fail_claim fault point, before each alloc_contig_range() of a
+ * claim: 0, or when it fires one of the errors alloc_contig_range()
+ * returns, in turn: -EBUSY (pages that stay pinned), -ENOMEM (no memory
+ * to migrate to) and -EINTR (a fatal signal).
+ */
+static int dcma_claim_fault(unsigned long nr)
+{
+#ifdef CONFIG_FAIL_DCMA_CLAIM
+	static const int errs[] = { -EBUSY, -ENOMEM, -EINTR };
+	static atomic_t next = ATOMIC_INIT(0);
+
+	if (should_fail(&dcma_fail_claim, nr << PAGE_SHIFT))
+		return errs[(unsigned int)atomic_inc_return(&next) %
+			    ARRAY_SIZE(errs)];
+#endif
+	return 0;
+}
+
 /*
  * Take [pfn, pfn + nr) for a buffer: claim with alloc_contig_range() the
  * runs the reserve does not hold, then clear the range from the reserve.
@@ -342,8 +365,11 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 		if (pos >= end)
 			break;
 		*migrated += dcma_range_in_use(pos, run - pos);
-		ret = alloc_contig_range(pos, run, MIGRATE_CMA,
-					 GFP_KERNEL | (gfp & __GFP_NOWARN));
+		ret = dcma_claim_fault(run - pos);
+		if (!ret)
+			ret = alloc_contig_range(pos, run, MIGRATE_CMA,
+						 GFP_KERNEL |
+						 (gfp & __GFP_NOWARN));
 		if (ret)
 			break;
 		dcma_scrub_claimed(pos, run - pos);
@@ -1002,7 +1028,9 @@ out_fail:
  * Return: the buffer, or ERR_PTR(-EINVAL) for a bad size or alignment,
  * ERR_PTR(-EAGAIN) for a non-blocking request on a reusable region,
  * ERR_PTR(-ENOMEM) when the region has no room or its candidate ranges
- * stayed busy, ERR_PTR(-ENODEV) for an inactive region.
+ * stayed busy, ERR_PTR(-EINTR) when a fatal signal stopped the migration
+ * (nothing is kept: the region is as before), ERR_PTR(-ENODEV) for an
+ * inactive region.
  */
 struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 				      size_t align, gfp_t gfp)
