@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kernel-page-flags.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,44 +490,6 @@ TEST_F(dcma, repeated_params)
 	map[n] = '\0';
 	fclose(f);
 	EXPECT_EQ(NULL, strstr(map, "dropped"));
-}
-
-/* /proc/kpageflags reports it, but the uapi header does not name it */
-#ifndef KPF_RESERVED
-#define KPF_RESERVED	32
-#endif
-
-struct page_flags {
-	unsigned long lru, buddy, reserved;
-};
-
-/* @r's pages by their flags in /proc/kpageflags; 0 or -errno */
-static int page_flags(const struct region *r, struct page_flags *pf)
-{
-	unsigned long long flags[512];
-	unsigned long done = 0, n, i;
-	ssize_t got;
-	int fd = open("/proc/kpageflags", O_RDONLY);
-
-	memset(pf, 0, sizeof(*pf));
-	if (fd < 0)
-		return -errno;
-	while (done < r->pages) {
-		n = r->pages - done < 512 ? r->pages - done : 512;
-		got = pread(fd, flags, n * 8, (r->base / PAGE + done) * 8);
-		if (got != (ssize_t)(n * 8)) {
-			close(fd);
-			return got < 0 ? -errno : -EIO;
-		}
-		for (i = 0; i < n; i++) {
-			pf->lru += !!(flags[i] & (1ULL << KPF_LRU));
-			pf->buddy += !!(flags[i] & (1ULL << KPF_BUDDY));
-			pf->reserved += !!(flags[i] & (1ULL << KPF_RESERVED));
-		}
-		done += n;
-	}
-	close(fd);
-	return 0;
 }
 
 /*

@@ -27,6 +27,7 @@
  * The run is short (a few seconds a phase) on plain kernels and long on
  * the debug ones (kmemleak present).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dma-heap.h>
@@ -107,12 +108,106 @@ static int reports(void)
 	return n;
 }
 
-/* Drop the page cache and the per-CPU free lists, then read CmaFree */
-static long settled_cma_free(void)
+/*
+ * The free pages of every CMA pageblock as /proc/kpageflags shows them:
+ * dcma's reusable regions and mainline's areas; -1 if unreadable
+ */
+static long cma_buddy_pages(void)
+{
+	struct region r[MAX_REGIONS], area = { .pages = 0 };
+	unsigned long long base;
+	struct page_flags pf;
+	char path[300];
+	struct dirent *de;
+	long pages = 0;
+	int n = read_regions(r, MAX_REGIONS);
+	DIR *dir;
+	FILE *f;
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(r[i].mode, "reusable"))
+			continue;
+		if (page_flags(&r[i], &pf))
+			return -1;
+		pages += pf.buddy;
+	}
+	dir = opendir("/sys/kernel/debug/cma");
+	while (dir && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/cma/%s/base_pfn",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f || fscanf(f, "%llu", &base) != 1)
+			pages = -1;
+		if (f)
+			fclose(f);
+		snprintf(path, sizeof(path), "/sys/kernel/debug/cma/%s/count",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f || fscanf(f, "%lu", &area.pages) != 1)
+			pages = -1;
+		if (f)
+			fclose(f);
+		area.base = base * PAGE;
+		if (pages < 0 || page_flags(&area, &pf)) {
+			pages = -1;
+			break;
+		}
+		pages += pf.buddy;
+	}
+	if (dir)
+		closedir(dir);
+	return pages;
+}
+
+/*
+ * The pages on the page allocator's MIGRATE_CMA free lists, every zone
+ * and order, from /proc/pagetypeinfo; -1 if unreadable
+ */
+static long cma_list_pages(void)
+{
+	char line[512], *p, *end;
+	long pages = -1, c;
+	FILE *f;
+
+	f = fopen("/proc/pagetypeinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, ", type ");
+		if (!p || !strstr(line, "zone") || strncmp(p + 7 + strspn(p + 7, " "), "CMA ", 4))
+			continue;
+		p += 7 + strspn(p + 7, " ") + 4;
+		pages = pages < 0 ? 0 : pages;
+		for (int order = 0; (c = strtol(p, &end, 10)), end != p; order++, p = end)
+			pages += c << order;
+	}
+	fclose(f);
+	return pages;
+}
+
+/*
+ * Drop the page cache and the per-CPU free lists; then read, while
+ * CmaFree holds still: CmaFree, the page allocator's counter, in
+ * *@cma_free; the pages on its CMA free lists (kB) in *@lists_kb; and the
+ * free pages of every CMA area by /proc/kpageflags (kB) in *@buddy_kb
+ */
+static void settled_cma_free(long *cma_free, long *lists_kb, long *buddy_kb)
 {
 	write_file("/proc/sys/vm/drop_caches", "3");
-	knob("drain", NULL, 0);
-	return mem_kb("CmaFree");
+	for (int i = 0; i < 5; i++) {
+		knob("drain", NULL, 0);
+		/* fold the per-CPU counter deltas into CmaFree now */
+		if (write_file("/proc/sys/vm/stat_refresh", "1"))
+			sleep(2);
+		*cma_free = mem_kb("CmaFree");
+		*lists_kb = cma_list_pages() * (long)(PAGE / 1024);
+		*buddy_kb = cma_buddy_pages() * (long)(PAGE / 1024);
+		if (mem_kb("CmaFree") == *cma_free &&
+		    cma_list_pages() * (long)(PAGE / 1024) == *lists_kb)
+			break;
+	}
 }
 
 /* The address of a buffer of @region with @owner and @pages, or 0 */
@@ -456,7 +551,8 @@ static int op_dma(struct worker *w)
 	static const char *const verbs[] = {
 		"dma_alloc", "dma_alloc_pages", "dma_alloc_nomap"
 	};
-	const char *dev = rnd(w) % 2 ? "dcma-test.0" : "dcma-test.3";
+	bool unplugged = rnd(w) % 2;
+	const char *dev = unplugged ? "dcma-test.3" : "dcma-test.0";
 	unsigned long pages = 1 + rnd(w) % 16, bytes;
 	const char *verb = verbs[rnd(w) % 3];
 	unsigned long long dma;
@@ -467,7 +563,7 @@ static int op_dma(struct worker *w)
 	ret = wknob(w, cmd, out, sizeof(out));
 	if (ret) {
 		/* the knob's 16 slots are all taken; dcma-test.3 unplugged */
-		if (ret == -ENOSPC || (ret == -ENODEV && dev[9] == '3'))
+		if (ret == -ENOSPC || (ret == -ENODEV && unplugged))
 			return 0;
 		if (!errno_ok(w, ret))
 			return wfail(w, "%s: %s", cmd, strerror(-ret));
@@ -485,7 +581,7 @@ static int op_dma(struct worker *w)
 	snprintf(cmd, sizeof(cmd), "dma_free %s 0x%llx", dev, dma);
 	while ((ret = wknob(w, cmd, NULL, 0))) {
 		/* an unplug freed it, or another worker's same address */
-		if (dev[9] == '3' && (ret == -ENOENT || ret == -ENODEV))
+		if (unplugged && (ret == -ENOENT || ret == -ENODEV))
 			return 0;
 		if (!w->st->faults || !errno_ok(w, ret))
 			return wfail(w, "%s: %s", cmd, strerror(-ret));
@@ -644,21 +740,48 @@ static void *filler_main(void *arg)
 struct snapshot {
 	struct region r[MAX_REGIONS];
 	int n;
-	long allocs[NR_USED], frees[NR_USED];
-	long cma_free;
+	long allocs[NR_USED], frees[NR_USED], reserve[NR_USED];
+	struct page_flags pf[NR_USED];
+	long cma_free, cma_lists, cma_buddy;
 	int reports;
 };
 
 static void snap(struct stress *st, struct snapshot *s)
 {
+	s->reports = reports();
+	/* after everything the rest reads with has been touched */
+	settled_cma_free(&s->cma_free, &s->cma_lists, &s->cma_buddy);
 	s->n = read_regions(s->r, MAX_REGIONS);
 	for (int i = 0; i < NR_USED; i++) {
+		struct region *r = find_region(s->r, s->n, used_regions[i]);
+
 		s->allocs[i] = stat_of(used_regions[i], "allocs");
 		s->frees[i] = stat_of(used_regions[i], "frees");
+		s->reserve[i] = stat_of(used_regions[i], "reserve_pages");
+		memset(&s->pf[i], 0xff, sizeof(s->pf[i]));
+		if (r)
+			page_flags(r, &s->pf[i]);
 	}
-	s->reports = reports();
-	/* last, after everything this reads with has been touched */
-	s->cma_free = settled_cma_free();
+}
+
+/*
+ * The page allocator's view of a reusable region at rest (per-CPU lists
+ * drained): each page is free (buddy), lent (on the LRU) or dcma's, in a
+ * buffer or in the reserve; a page that is none of these is lost.  An
+ * exclusive region's pages all stay reserved.  Returns the pages that do
+ * not add up, or 0.
+ */
+static long unaccounted(struct snapshot *s, int i)
+{
+	const struct region *r = find_region(s->r, s->n, used_regions[i]);
+	const struct page_flags *pf = &s->pf[i];
+
+	if (!r)
+		return -1;
+	if (!strcmp(r->mode, "exclusive"))
+		return (long)(r->pages - pf->reserved) + pf->lru + pf->buddy;
+	return (long)r->pages - (long)(pf->buddy + pf->lru) -
+	       (long)r->used - s->reserve[i];
 }
 
 /* @region's reserve at @target pages again, within @secs */
@@ -733,7 +856,7 @@ FIXTURE_SETUP(stress)
 				"0"));
 	ASSERT_TRUE(reserve_settles(RESERVED, 512, 30));
 	ASSERT_TRUE(reserve_settles(UNRESERVED, 0, 30));
-	self->secs = access(DEBUGFS "/kmemleak", F_OK) ? 4 : 30;
+	self->secs = access(DEBUGFS "/kmemleak", F_OK) ? 10 : 30;
 }
 
 FIXTURE_TEARDOWN(stress)
@@ -755,8 +878,8 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 	pthread_attr_t attr;
 	long ops0 = atomic_load(&st->ops), errnos0 = atomic_load(&st->errnos);
 	long allocs[NR_USED];
+	int i, failed;
 	double t0;
-	int i;
 
 	snap(st, &before);	/* once to touch what it reads with */
 	snap(st, &before);
@@ -794,10 +917,12 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 	pthread_join(filler, NULL);
 	pthread_attr_destroy(&attr);
 
-	for (i = 0; i < st->nr_workers; i++)
-		EXPECT_EQ('\0', st->w[i].err[0]) {
+	for (i = 0, failed = 0; i < st->nr_workers; i++)
+		if (st->w[i].err[0]) {
 			TH_LOG("%s: worker %d: %s", name, i, st->w[i].err);
+			failed++;
 		}
+	EXPECT_EQ(0, failed);
 	ASSERT_EQ(0, write_file("/sys/kernel/mm/dcma/" RESERVED "/reserve_pages",
 				"512"));
 	EXPECT_TRUE(reserve_settles(RESERVED, 512, 30)) {
@@ -823,6 +948,14 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 		EXPECT_EQ(b->buffers, a->buffers)
 			TH_LOG("%s: %s buffers", name, b->name);
 		EXPECT_EQ(b->holes, a->holes) TH_LOG("%s: %s holes", name, b->name);
+		EXPECT_EQ(0, unaccounted(&before, i))
+			TH_LOG("%s: %s pages unaccounted for before", name, b->name);
+		EXPECT_EQ(0, unaccounted(&after, i)) {
+			TH_LOG("%s: %s: %lu pages, %lu buddy, %lu lru, %lu reserved, %lu used, %ld in the reserve",
+			       name, b->name, a->pages, after.pf[i].buddy,
+			       after.pf[i].lru, after.pf[i].reserved, a->used,
+			       after.reserve[i]);
+		}
 		/*
 		 * Under faults a call can fail after dcma's part succeeded
 		 * (a dma-buf that cannot be exported, a mapping that cannot
@@ -841,12 +974,25 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 			TH_LOG("%s: %s frees dcma counted", name, b->name);
 		TH_LOG("%s: %s: %ld allocations", name, b->name, done);
 	}
-	EXPECT_EQ(before.cma_free, after.cma_free);
+	/*
+	 * Free CMA memory as a whole moves with everyone's page cache, and
+	 * claims move other users' pages out of the regions for good; but
+	 * at rest every free page of a CMA area (by its page flags) must be
+	 * on the page allocator's CMA free lists, not lost on another list
+	 * (an isolation left behind), and CmaFree must count exactly those.
+	 */
+	EXPECT_EQ(before.cma_buddy, before.cma_lists);
+	EXPECT_EQ(before.cma_lists, before.cma_free);
+	EXPECT_EQ(after.cma_buddy, after.cma_lists);
+	EXPECT_EQ(after.cma_lists, after.cma_free);
 	EXPECT_EQ(before.reports, after.reports);
-	TH_LOG("%s: %ld ops in %.0f s, %ld errnos; CmaFree %ld kB before and %ld kB after",
-	       name, atomic_load(&st->ops) - ops0, secs,
-	       atomic_load(&st->errnos) - errnos0, before.cma_free,
-	       after.cma_free);
+	TH_LOG("%s: %ld ops in %.0f s, %ld errnos", name,
+	       atomic_load(&st->ops) - ops0, secs,
+	       atomic_load(&st->errnos) - errnos0);
+	TH_LOG("%s: CMA free before: %ld kB by kpageflags, %ld kB on the lists, CmaFree %ld kB",
+	       name, before.cma_buddy, before.cma_lists, before.cma_free);
+	TH_LOG("%s: CMA free after: %ld kB by kpageflags, %ld kB on the lists, CmaFree %ld kB",
+	       name, after.cma_buddy, after.cma_lists, after.cma_free);
 }
 
 TEST_F_TIMEOUT(stress, load, 1800)
