@@ -28,22 +28,6 @@
 #include "../kselftest_harness.h"
 #include "dcma_util.h"
 
-static long meminfo_kb(const char *key)
-{
-	char line[128];
-	long v = -1;
-	FILE *f;
-
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
-			v = strtol(line + strlen(key) + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 FIXTURE(dcma) {
 	struct region r[MAX_REGIONS];
 	int n;

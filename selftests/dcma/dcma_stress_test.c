@@ -59,29 +59,6 @@ static const char *const used_regions[NR_USED] = {
 #define HELD		8		/* buffers a worker holds at most */
 #define STACK_SIZE	(256 << 10)
 
-/*
- * A /proc/meminfo value in kB, or -1.  Without stdio: the threads call it,
- * and an arena malloc() made for them would stay in memory afterwards.
- */
-static long mem_kb(const char *key)
-{
-	char buf[4096], *p;
-	int fd = open("/proc/meminfo", O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, strlen(key)) && p[strlen(key)] == ':')
-			return strtol(p + strlen(key) + 1, NULL, 10);
-	return -1;
-}
-
 static double now_s(void)
 {
 	struct timespec t;
@@ -201,10 +178,10 @@ static void settled_cma_free(long *cma_free, long *lists_kb, long *buddy_kb)
 		/* fold the per-CPU counter deltas into CmaFree now */
 		if (write_file("/proc/sys/vm/stat_refresh", "1"))
 			sleep(2);
-		*cma_free = mem_kb("CmaFree");
+		*cma_free = meminfo_kb("CmaFree");
 		*lists_kb = cma_list_pages() * (long)(PAGE / 1024);
 		*buddy_kb = cma_buddy_pages() * (long)(PAGE / 1024);
-		if (mem_kb("CmaFree") == *cma_free &&
+		if (meminfo_kb("CmaFree") == *cma_free &&
 		    cma_list_pages() * (long)(PAGE / 1024) == *lists_kb)
 			break;
 	}
@@ -253,7 +230,7 @@ FIXTURE_TEARDOWN(kill)
 TEST_F_TIMEOUT(kill, mid_claim, 900)
 {
 	struct region r[MAX_REGIONS], after[MAX_REGIONS], *reg = NULL, *a;
-	long migrated0, failed0, total = mem_kb("MemTotal");
+	long migrated0, failed0, total = meminfo_kb("MemTotal");
 	unsigned long long phys;
 	unsigned long bytes, delay_us = 2000;
 	char cmd[96], out[64], buf[4096], name[32];
@@ -282,7 +259,7 @@ TEST_F_TIMEOUT(kill, mid_claim, 900)
 		read_regions(after, MAX_REGIONS);
 		a = find_region(after, n, name);
 		if (a->lent >= reg->largest / 2 ||
-		    mem_kb("MemAvailable") < total / 16)
+		    meminfo_kb("MemAvailable") < total / 16)
 			break;
 	}
 	TH_LOG("%s: %lu of %lu pages lent", name, a->lent, reg->pages);
@@ -717,7 +694,7 @@ static void *filler_main(void *arg)
 {
 	static char chunk[1 << 16];
 	struct stress *st = arg;
-	long total = mem_kb("MemTotal");
+	long total = meminfo_kb("MemTotal");
 	int fd;
 
 	memset(chunk, 0x3c, sizeof(chunk));
@@ -726,7 +703,7 @@ static void *filler_main(void *arg)
 		if (fd < 0)
 			break;
 		while (!atomic_load(&st->stop) &&
-		       mem_kb("MemAvailable") > total / 4)
+		       meminfo_kb("MemAvailable") > total / 4)
 			for (int i = 0; i < 16; i++)
 				if (write(fd, chunk, sizeof(chunk)) < 0)
 					break;

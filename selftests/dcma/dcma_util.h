@@ -11,6 +11,7 @@
 #include <linux/kernel-page-flags.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <unistd.h>
@@ -295,6 +296,29 @@ static inline int page_flags(const struct region *r, struct page_flags *pf)
 	}
 	close(fd);
 	return 0;
+}
+
+/*
+ * A /proc/meminfo value in kB, or -1.  Without stdio: threads call it,
+ * and an arena malloc() made for one would stay in memory afterwards.
+ */
+static inline long meminfo_kb(const char *key)
+{
+	char buf[4096], *p;
+	int fd = open("/proc/meminfo", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, strlen(key)) && p[strlen(key)] == ':')
+			return strtol(p + strlen(key) + 1, NULL, 10);
+	return -1;
 }
 
 #endif /* DCMA_UTIL_H */
