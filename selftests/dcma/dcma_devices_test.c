@@ -96,35 +96,6 @@ static int owned_by(int n, const char *dev, unsigned long long phys,
 	return count;
 }
 
-/*
- * The regions of @dev's rules, from debugfs "map", as ",a,b,c," in
- * @regs (kind @kind, or every kind if NULL); false if @dev is not bound.
- */
-static bool bound_regions(const char *dev, const char *kind, char *regs,
-			  size_t len)
-{
-	char line[512], d[128], k[64], src[16], r[256], pol[16];
-	bool bound = false;
-	FILE *f;
-
-	snprintf(regs, len, ",");
-	f = fopen(DCMA_DIR "/map", "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "device %127s %63s %15s %255s %15s", d, k, src,
-			   r, pol) != 5 || strcmp(d, dev))
-			continue;
-		bound = true;
-		if (kind && strcmp(k, kind))
-			continue;
-		strncat(regs, r, len - strlen(regs) - 2);
-		strcat(regs, ",");
-	}
-	fclose(f);
-	return bound;
-}
-
 static bool map_has(const char *needle)
 {
 	char line[512];

@@ -20,7 +20,6 @@
 #include "../kselftest_harness.h"
 #include "dcma_util.h"
 
-#define TRACEFS		"/sys/kernel/tracing"
 
 struct occupancy {
 	unsigned long pages, per, chars, full, part, lent, free;
@@ -151,23 +150,6 @@ TEST_F(obs, stats_count_allocations)
 	EXPECT_EQ(frees + 5, stat_of(r->name, "frees"));
 	EXPECT_EQ(hist + 5, latency_total(r->name));
 	EXPECT_EQ(stat_of(r->name, "allocs"), latency_total(r->name));
-}
-
-static char trace_buf[1 << 20];
-
-static const char *read_trace(void)
-{
-	int fd = open(TRACEFS "/trace", O_RDONLY);
-	ssize_t n, len = 0;
-
-	trace_buf[0] = '\0';
-	if (fd < 0)
-		return trace_buf;
-	while ((n = read(fd, trace_buf + len, sizeof(trace_buf) - 1 - len)) > 0)
-		len += n;
-	trace_buf[len] = '\0';
-	close(fd);
-	return trace_buf;
 }
 
 /* The events, in the order the test caused them, with their fields. */

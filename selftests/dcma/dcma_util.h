@@ -19,6 +19,7 @@
 #define DEBUGFS		"/sys/kernel/debug"
 #define DCMA_DIR	DEBUGFS "/dcma"
 #define KNOB		DCMA_DIR "/test"
+#define TRACEFS		"/sys/kernel/tracing"
 #define MAX_REGIONS	16
 #define PAGE		4096UL
 
@@ -319,6 +320,52 @@ static inline long meminfo_kb(const char *key)
 		if (!strncmp(p, key, strlen(key)) && p[strlen(key)] == ':')
 			return strtol(p + strlen(key) + 1, NULL, 10);
 	return -1;
+}
+
+/*
+ * The regions of @dev's rules, from debugfs "map", as ",a,b,c," in
+ * @regs (kind @kind, or every kind if NULL); false if @dev is not bound.
+ */
+static inline bool bound_regions(const char *dev, const char *kind,
+				 char *regs, size_t len)
+{
+	char line[512], d[128], k[64], src[16], r[256], pol[16];
+	bool bound = false;
+	FILE *f;
+
+	snprintf(regs, len, ",");
+	f = fopen(DCMA_DIR "/map", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "device %127s %63s %15s %255s %15s", d, k, src,
+			   r, pol) != 5 || strcmp(d, dev))
+			continue;
+		bound = true;
+		if (kind && strcmp(k, kind))
+			continue;
+		strncat(regs, r, len - strlen(regs) - 2);
+		strcat(regs, ",");
+	}
+	fclose(f);
+	return bound;
+}
+
+/* The trace buffer's contents, NUL-terminated */
+static inline const char *read_trace(void)
+{
+	static char trace_buf[1 << 20];
+	int fd = open(TRACEFS "/trace", O_RDONLY);
+	ssize_t n, len = 0;
+
+	trace_buf[0] = '\0';
+	if (fd < 0)
+		return trace_buf;
+	while ((n = read(fd, trace_buf + len, sizeof(trace_buf) - 1 - len)) > 0)
+		len += n;
+	trace_buf[len] = '\0';
+	close(fd);
+	return trace_buf;
 }
 
 #endif /* DCMA_UTIL_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * dcma tracepoints: allocations (start, finish with error and retries),
- * migration retries, releases, references taken and dropped, bindings.
+ * migration retries, releases, references taken and dropped, bindings,
+ * and what importers and userspace do with dma-buf heap buffers.
  * Enable them under /sys/kernel/tracing/events/dcma/.
  */
 #undef TRACE_SYSTEM
@@ -183,6 +184,36 @@ TRACE_EVENT(dcma_bind,
 	),
 
 	TP_printk("dev=%s rules=%s", __get_str(dev), __get_str(rules))
+);
+
+/*
+ * an operation on a dma-buf heap buffer: "attach", "map", "unmap" and
+ * "detach" by the importing device @dev; "begin_cpu", "end_cpu", "vmap",
+ * "vunmap" and "mmap" with @dev "-"
+ */
+TRACE_EVENT(dcma_heap_op,
+
+	TP_PROTO(const char *op, unsigned long pfn, unsigned long nr_pages,
+		 const char *dev),
+
+	TP_ARGS(op, pfn, nr_pages, dev),
+
+	TP_STRUCT__entry(
+		__string(op, op)
+		__field(unsigned long, pfn)
+		__field(unsigned long, nr_pages)
+		__string(dev, dev)
+	),
+
+	TP_fast_assign(
+		__assign_str(op, op);
+		__entry->pfn = pfn;
+		__entry->nr_pages = nr_pages;
+		__assign_str(dev, dev);
+	),
+
+	TP_printk("op=%s pfn=%#lx pages=%lu dev=%s", __get_str(op),
+		  __entry->pfn, __entry->nr_pages, __get_str(dev))
 );
 
 #endif /* _TRACE_DCMA_H */

@@ -28,6 +28,8 @@
 
 #include "dcma.h"
 
+#include <trace/events/dcma.h>
+
 /**
  * struct dcma_heap_buffer - a heap allocation
  * @phys: the dcma buffer's physical address, for dcma_put_alloc_ref()
@@ -60,6 +62,14 @@ struct dcma_heap_attachment {
 	bool mapped;
 };
 
+/* The dcma_heap_op tracepoint for @hb, by @dev or by no device */
+static void dcma_heap_trace(const char *op, struct dcma_heap_buffer *hb,
+			    struct device *dev)
+{
+	trace_dcma_heap_op(op, page_to_pfn(hb->page), hb->size >> PAGE_SHIFT,
+			   dev ? dev_name(dev) : "-");
+}
+
 static int dcma_heap_attach(struct dma_buf *dmabuf,
 			    struct dma_buf_attachment *attachment)
 {
@@ -83,6 +93,7 @@ static int dcma_heap_attach(struct dma_buf *dmabuf,
 	mutex_lock(&hb->lock);
 	list_add(&a->list, &hb->attachments);
 	mutex_unlock(&hb->lock);
+	dcma_heap_trace("attach", hb, a->dev);
 	return 0;
 }
 
@@ -95,6 +106,7 @@ static void dcma_heap_detach(struct dma_buf *dmabuf,
 	mutex_lock(&hb->lock);
 	list_del(&a->list);
 	mutex_unlock(&hb->lock);
+	dcma_heap_trace("detach", hb, a->dev);
 	sg_free_table(&a->table);
 	kfree(a);
 }
@@ -109,6 +121,7 @@ static struct sg_table *dcma_heap_map(struct dma_buf_attachment *attachment,
 	if (ret)
 		return ERR_PTR(-ENOMEM);
 	a->mapped = true;
+	dcma_heap_trace("map", attachment->dmabuf->priv, a->dev);
 	return &a->table;
 }
 
@@ -120,6 +133,7 @@ static void dcma_heap_unmap(struct dma_buf_attachment *attachment,
 
 	a->mapped = false;
 	dma_unmap_sgtable(attachment->dev, table, dir, 0);
+	dcma_heap_trace("unmap", attachment->dmabuf->priv, a->dev);
 }
 
 static int dcma_heap_begin_cpu(struct dma_buf *dmabuf,
@@ -135,6 +149,7 @@ static int dcma_heap_begin_cpu(struct dma_buf *dmabuf,
 		if (a->mapped)
 			dma_sync_sgtable_for_cpu(a->dev, &a->table, dir);
 	mutex_unlock(&hb->lock);
+	dcma_heap_trace("begin_cpu", hb, NULL);
 	return 0;
 }
 
@@ -151,6 +166,7 @@ static int dcma_heap_end_cpu(struct dma_buf *dmabuf,
 		if (a->mapped)
 			dma_sync_sgtable_for_device(a->dev, &a->table, dir);
 	mutex_unlock(&hb->lock);
+	dcma_heap_trace("end_cpu", hb, NULL);
 	return 0;
 }
 
@@ -161,6 +177,7 @@ static int dcma_heap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EINVAL;
+	dcma_heap_trace("mmap", hb, NULL);
 	return remap_pfn_range(vma, vma->vm_start,
 			       page_to_pfn(hb->page) + vma->vm_pgoff,
 			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
@@ -174,6 +191,7 @@ static int dcma_heap_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	mutex_lock(&hb->lock);
 	hb->vmap_cnt++;
 	mutex_unlock(&hb->lock);
+	dcma_heap_trace("vmap", hb, NULL);
 	iosys_map_set_vaddr(map, page_address(hb->page));
 	return 0;
 }
@@ -185,6 +203,7 @@ static void dcma_heap_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	mutex_lock(&hb->lock);
 	hb->vmap_cnt--;
 	mutex_unlock(&hb->lock);
+	dcma_heap_trace("vunmap", hb, NULL);
 	iosys_map_clear(map);
 }
 
