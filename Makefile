@@ -55,6 +55,12 @@ export KBUILD_BUILD_TIMESTAMP := 2026-01-01
 export KBUILD_BUILD_USER := dcma
 export KBUILD_BUILD_HOST := dcma
 
+# vivid as one webcam: a capture node only, on videobuf2-dma-contig,
+# needing two buffers to stream as a real capture driver does (without
+# the request API, which lets it start with none)
+VIVID := vivid.n_devs=1 vivid.node_types=0x1 vivid.num_inputs=1 \
+	 vivid.input_types=0 vivid.allocators=1 vivid.supports_requests=0
+
 KARCH_arm64 := arm64
 CROSS_arm64 := aarch64-linux-gnu-
 IMAGE_arm64 := arch/arm64/boot/Image
@@ -66,18 +72,18 @@ MAP_BAD := bad[x=cam;nosuch=zz;pci:xyz=cam;dcma-test.2/k=tiny:maybe
 # The devices of scripts/qemu-run.sh bound by dcma_map= (by name, driver
 # and PCI ID), the test knob's devices, and malformed, unknown, duplicate
 # and conflicting rules.
-CMDLINE_arm64 := dcma=cam=32M;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;bad=4MX;nope=4M:buddy;out=4M@0x10000000;ovl=4M@0x54000000;mis=4M@0x40100000 \
-	dcma_map=0000:00:04.0=nvm;driver:dcma_edu=cam;driver:e1000e=net;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;dcma-test.3/scratch=carve;driver:dcma-test=tiny;0000:00:04.0=cam;0000:00:04.0=nvm;$(MAP_BAD) \
-	dcma_edu.dma_bits=40 dcma.ksft=dcma
+CMDLINE_arm64 := dcma=cam=32M;vid=24M;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;bad=4MX;nope=4M:buddy;out=4M@0x10000000;ovl=4M@0x54000000;mis=4M@0x40100000 \
+	dcma_map=0000:00:04.0=nvm;driver:dcma_edu=cam;driver:e1000e=net;vivid.0=vid;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;dcma-test.3/scratch=carve;driver:dcma-test=tiny;0000:00:04.0=cam;0000:00:04.0=nvm;$(MAP_BAD) \
+	dcma_edu.dma_bits=40 $(VIVID) dcma.ksft=dcma
 
 KARCH_x86_64 := x86_64
 CROSS_x86_64 :=
 IMAGE_x86_64 := arch/x86/boot/bzImage
 BUSYBOX_x86_64 := /bin/busybox
 DTSI_x86_64 :=
-CMDLINE_x86_64 := cma=32M dcma=cam=32M;ffr=16M:ff;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;edu=16M@0x8000000;bad=4MX;cam=8M;nope=4M:buddy;out=4M@0x100000000;ovl=4M@0x1000000 \
-	dcma_map=pci:1b36:0010=nvm;driver:e1000e=net;pci:1234:11e8=cam,edu;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;dcma-test.3/scratch=carve;driver:dcma-test=tiny;pci:1b36:0010=cam;pci:1b36:0010=nvm;$(MAP_BAD) \
-	dcma.ksft=dcma
+CMDLINE_x86_64 := cma=32M dcma=cam=32M;vid=24M;ffr=16M:ff;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;edu=16M@0x8000000;bad=4MX;cam=8M;nope=4M:buddy;out=4M@0x100000000;ovl=4M@0x1000000 \
+	dcma_map=pci:1b36:0010=nvm;driver:e1000e=net;pci:1234:11e8=cam,edu;vivid.0=vid;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;dcma-test.3/scratch=carve;driver:dcma-test=tiny;pci:1b36:0010=cam;pci:1b36:0010=nvm;$(MAP_BAD) \
+	$(VIVID) dcma.ksft=dcma
 
 # A second arm64 boot where dcma takes mainline's shared-dma-pool nodes
 DTSI_arm64-takeover := $(DTSI_arm64)
