@@ -833,7 +833,7 @@ FIXTURE_SETUP(stress)
 				"0"));
 	ASSERT_TRUE(reserve_settles(RESERVED, 512, 30));
 	ASSERT_TRUE(reserve_settles(UNRESERVED, 0, 30));
-	self->secs = access(DEBUGFS "/kmemleak", F_OK) ? 10 : 30;
+	self->secs = access(DEBUGFS "/kmemleak", F_OK) ? 6 : 30;
 }
 
 FIXTURE_TEARDOWN(stress)
