@@ -62,34 +62,6 @@ static bool camera_region(char *name, size_t len)
 	return true;
 }
 
-/* The buffers of @region owned by @owner: count, and their pages */
-static int owned_buffers(const char *region, const char *owner,
-			 unsigned long long *phys, unsigned long *pages, int max)
-{
-	char path[128], line[256], who[64];
-	unsigned long long p;
-	unsigned long np, age;
-	unsigned int refs;
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DCMA_DIR "/%s/buffers", region);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llx %lu %u %lu %63s", &p, &np, &refs, &age,
-			   who) == 5 && !strcmp(who, owner)) {
-			if (n < max) {
-				phys[n] = p;
-				pages[n] = np;
-			}
-			n++;
-		}
-	fclose(f);
-	return n;
-}
-
 /* The capture node vivid registered, opened, or -1 */
 static int open_vivid(void)
 {

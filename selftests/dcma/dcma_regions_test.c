@@ -215,11 +215,10 @@ TEST_F(dcma, dt_regions)
 /* CmaTotal is mainline's areas plus dcma's reusable regions. */
 TEST_F(dcma, cma_total_agrees)
 {
-	unsigned long pages = 0, count;
+	unsigned long pages = 0;
 	struct dirent *de;
-	char path[300];
+	long long count;
 	DIR *dir;
-	FILE *f;
 
 	for (int i = 0; i < self->n; i++)
 		if (!strcmp(self->r[i].mode, "reusable"))
@@ -228,12 +227,8 @@ TEST_F(dcma, cma_total_agrees)
 	while (dir && (de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/cma/%s/count",
-			 de->d_name);
-		f = fopen(path, "r");
-		ASSERT_NE(NULL, f);
-		ASSERT_EQ(1, fscanf(f, "%lu", &count));
-		fclose(f);
+		count = cma_area_read(de->d_name, "count");
+		ASSERT_GE(count, 0) TH_LOG("cma area %s: no count", de->d_name);
 		pages += count;
 	}
 	if (dir)

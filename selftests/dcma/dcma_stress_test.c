@@ -42,7 +42,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
@@ -58,14 +57,7 @@ static const char *const used_regions[NR_USED] = {
 #define MAX_WORKERS	8
 #define HELD		8		/* buffers a worker holds at most */
 #define STACK_SIZE	(256 << 10)
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
+#define MAX_BUFS	64		/* a region's buffers read back */
 
 /* Kernel reports, as scripts/results.py counts them */
 static int reports(void)
@@ -92,14 +84,11 @@ static int reports(void)
 static long cma_buddy_pages(void)
 {
 	struct region r[MAX_REGIONS], area = { .pages = 0 };
-	unsigned long long base;
 	struct page_flags pf;
-	char path[300];
 	struct dirent *de;
 	long pages = 0;
 	int n = read_regions(r, MAX_REGIONS);
 	DIR *dir;
-	FILE *f;
 
 	for (int i = 0; i < n; i++) {
 		if (strcmp(r[i].mode, "reusable"))
@@ -110,24 +99,15 @@ static long cma_buddy_pages(void)
 	}
 	dir = opendir("/sys/kernel/debug/cma");
 	while (dir && (de = readdir(dir))) {
+		long long base, count;
+
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/cma/%s/base_pfn",
-			 de->d_name);
-		f = fopen(path, "r");
-		if (!f || fscanf(f, "%llu", &base) != 1)
-			pages = -1;
-		if (f)
-			fclose(f);
-		snprintf(path, sizeof(path), "/sys/kernel/debug/cma/%s/count",
-			 de->d_name);
-		f = fopen(path, "r");
-		if (!f || fscanf(f, "%lu", &area.pages) != 1)
-			pages = -1;
-		if (f)
-			fclose(f);
+		base = cma_area_read(de->d_name, "base_pfn");
+		count = cma_area_read(de->d_name, "count");
 		area.base = base * PAGE;
-		if (pages < 0 || page_flags(&area, &pf)) {
+		area.pages = count;
+		if (base < 0 || count < 0 || page_flags(&area, &pf)) {
 			pages = -1;
 			break;
 		}
@@ -185,28 +165,6 @@ static void settled_cma_free(long *cma_free, long *lists_kb, long *buddy_kb)
 		    cma_list_pages() * (long)(PAGE / 1024) == *lists_kb)
 			break;
 	}
-}
-
-/* The address of a buffer of @region with @owner and @pages, or 0 */
-static unsigned long long find_buffer(const char *region, const char *owner,
-				      unsigned long pages)
-{
-	unsigned long long phys, found = 0;
-	char path[128], line[256], who[64];
-	unsigned long np, age;
-	unsigned int refs;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DCMA_DIR "/%s/buffers", region);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llx %lu %u %lu %63s", &phys, &np, &refs,
-			   &age, who) == 5 && np == pages && !strcmp(who, owner))
-			found = phys;
-	fclose(f);
-	return found;
 }
 
 /*
@@ -296,10 +254,17 @@ TEST_F_TIMEOUT(kill, mid_claim, 900)
 		a = find_region(after, n, name);
 		if (a->buffers != reg->buffers) {
 			/* too late: the allocation finished; give it back */
+			unsigned long long bufs[MAX_BUFS];
+			unsigned long pages[MAX_BUFS];
+			int k, nb;
+
 			TH_LOG("killed after %lu us: too late", delay_us);
-			phys = find_buffer(name, "-", reg->largest);
-			ASSERT_NE(0ULL, phys);
-			ASSERT_EQ(0, knob_ref("put", phys));
+			nb = owned_buffers(name, "-", bufs, pages, MAX_BUFS);
+			for (k = 0; k < nb && k < MAX_BUFS; k++)
+				if (pages[k] == reg->largest)
+					break;
+			ASSERT_LT(k, nb < MAX_BUFS ? nb : MAX_BUFS);
+			ASSERT_EQ(0, knob_ref("put", bufs[k]));
 			break;
 		}
 		ASSERT_TRUE(WIFSIGNALED(status));
@@ -358,10 +323,7 @@ struct worker {
 	pthread_t thread;
 	unsigned int seed;
 	int fail_fd;			/* /proc/thread-self/make-it-fail */
-	struct {
-		unsigned long long phys;
-		int region;
-	} held[HELD];
+	unsigned long long held[HELD];	/* buffers' addresses */
 	int nr_held;
 	char err[256];
 };
@@ -478,8 +440,7 @@ static int op_alloc(struct worker *w)
 		return wfail(w, "%s: %llx %lu bytes, zeroed %d: not a fresh buffer of %s",
 			     cmd, phys, bytes, zeroed, r->name);
 	atomic_fetch_add(&st->allocs[i], 1);
-	w->held[w->nr_held].phys = phys;
-	w->held[w->nr_held++].region = i;
+	w->held[w->nr_held++] = phys;
 	return 0;
 }
 
@@ -493,7 +454,7 @@ static int op_held(struct worker *w, bool last)
 		return 0;
 	k = rnd(w) % w->nr_held;
 	if (last) {
-		snprintf(cmd, sizeof(cmd), "put 0x%llx", w->held[k].phys);
+		snprintf(cmd, sizeof(cmd), "put 0x%llx", w->held[k]);
 		ret = wknob(w, cmd, NULL, 0);
 		if (ret && !(w->st->faults && errno_ok(w, ret)))
 			return wfail(w, "%s: %s", cmd, strerror(-ret));
@@ -501,17 +462,17 @@ static int op_held(struct worker *w, bool last)
 			w->held[k] = w->held[--w->nr_held];
 		return 0;
 	}
-	snprintf(cmd, sizeof(cmd), "get 0x%llx", w->held[k].phys);
+	snprintf(cmd, sizeof(cmd), "get 0x%llx", w->held[k]);
 	ret = wknob(w, cmd, NULL, 0);
 	if (ret && !(w->st->faults && errno_ok(w, ret)))
 		return wfail(w, "%s: %s", cmd, strerror(-ret));
 	if (ret)
 		return 0;
-	snprintf(cmd, sizeof(cmd), "fill 0x%llx", w->held[k].phys);
+	snprintf(cmd, sizeof(cmd), "fill 0x%llx", w->held[k]);
 	ret = wknob(w, cmd, NULL, 0);
 	if (ret && !(w->st->faults && errno_ok(w, ret)))
 		return wfail(w, "%s: %s", cmd, strerror(-ret));
-	snprintf(cmd, sizeof(cmd), "put 0x%llx", w->held[k].phys);
+	snprintf(cmd, sizeof(cmd), "put 0x%llx", w->held[k]);
 	while ((ret = wknob(w, cmd, NULL, 0)))
 		if (!w->st->faults || !errno_ok(w, ret))
 			return wfail(w, "%s: %s", cmd, strerror(-ret));
@@ -528,8 +489,8 @@ static int op_dma(struct worker *w)
 	static const char *const verbs[] = {
 		"dma_alloc", "dma_alloc_pages", "dma_alloc_nomap"
 	};
-	bool unplugged = rnd(w) % 2;
-	const char *dev = unplugged ? "dcma-test.3" : "dcma-test.0";
+	bool may_unplug = rnd(w) % 2;
+	const char *dev = may_unplug ? "dcma-test.3" : "dcma-test.0";
 	unsigned long pages = 1 + rnd(w) % 16, bytes;
 	const char *verb = verbs[rnd(w) % 3];
 	unsigned long long dma;
@@ -540,7 +501,7 @@ static int op_dma(struct worker *w)
 	ret = wknob(w, cmd, out, sizeof(out));
 	if (ret) {
 		/* the knob's 16 slots are all taken; dcma-test.3 unplugged */
-		if (ret == -ENOSPC || (ret == -ENODEV && unplugged))
+		if (ret == -ENOSPC || (ret == -ENODEV && may_unplug))
 			return 0;
 		if (!errno_ok(w, ret))
 			return wfail(w, "%s: %s", cmd, strerror(-ret));
@@ -558,7 +519,7 @@ static int op_dma(struct worker *w)
 	snprintf(cmd, sizeof(cmd), "dma_free %s 0x%llx", dev, dma);
 	while ((ret = wknob(w, cmd, NULL, 0))) {
 		/* an unplug freed it, or another worker's same address */
-		if (unplugged && (ret == -ENOENT || ret == -ENODEV))
+		if (may_unplug && (ret == -ENOENT || ret == -ENODEV))
 			return 0;
 		if (!w->st->faults || !errno_ok(w, ret))
 			return wfail(w, "%s: %s", cmd, strerror(-ret));
@@ -641,7 +602,7 @@ static void *worker_main(void *arg)
 		int ret;
 
 		snprintf(cmd, sizeof(cmd), "put 0x%llx",
-			 w->held[--w->nr_held].phys);
+			 w->held[--w->nr_held]);
 		ret = knob(cmd, NULL, 0);
 		if (ret && !w->err[0])
 			snprintf(w->err, sizeof(w->err), "%s: %s", cmd,
@@ -799,7 +760,7 @@ static int fault_set(const struct fault *f, const char *file, const char *v)
 FIXTURE(stress) {
 	struct stress st;
 	long target0;
-	double secs;
+	unsigned int secs;
 };
 
 FIXTURE_SETUP(stress)
@@ -848,7 +809,7 @@ FIXTURE_TEARDOWN(stress)
 
 /* One phase: the load for @secs, then the end state against @before */
 static void run_phase(struct __test_metadata *_metadata, struct stress *st,
-		      const char *name, double secs)
+		      const char *name, unsigned int secs)
 {
 	struct snapshot before, after;
 	pthread_t chaos, filler;
@@ -856,7 +817,6 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 	long ops0 = atomic_load(&st->ops), errnos0 = atomic_load(&st->errnos);
 	long allocs[NR_USED];
 	int i, failed;
-	double t0;
 
 	snap(st, &before);	/* once to touch what it reads with */
 	snap(st, &before);
@@ -884,9 +844,7 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 						    st));
 		}
 	}
-	t0 = now_s();
-	while (now_s() - t0 < secs)
-		usleep(100000);
+	sleep(secs);
 	atomic_store(&st->stop, true);
 	for (i = 0; i < st->nr_workers; i++)
 		pthread_join(st->w[i].thread, NULL);
@@ -928,10 +886,11 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 		EXPECT_EQ(0, unaccounted(&before, i))
 			TH_LOG("%s: %s pages unaccounted for before", name, b->name);
 		EXPECT_EQ(0, unaccounted(&after, i)) {
-			TH_LOG("%s: %s: %lu pages, %lu buddy, %lu lru, %lu reserved, %lu used, %ld in the reserve",
+			TH_LOG("%s: %s: %lu pages, %lu buddy, %lu lru, %lu reserved",
 			       name, b->name, a->pages, after.pf[i].buddy,
-			       after.pf[i].lru, after.pf[i].reserved, a->used,
-			       after.reserve[i]);
+			       after.pf[i].lru, after.pf[i].reserved);
+			TH_LOG("%s: %s: %lu used, %ld in the reserve", name,
+			       b->name, a->used, after.reserve[i]);
 		}
 		/*
 		 * Under faults a call can fail after dcma's part succeeded
@@ -963,7 +922,7 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 	EXPECT_EQ(after.cma_buddy, after.cma_lists);
 	EXPECT_EQ(after.cma_lists, after.cma_free);
 	EXPECT_EQ(before.reports, after.reports);
-	TH_LOG("%s: %ld ops in %.0f s, %ld errnos", name,
+	TH_LOG("%s: %ld ops in %u s, %ld errnos", name,
 	       atomic_load(&st->ops) - ops0, secs,
 	       atomic_load(&st->errnos) - errnos0);
 	TH_LOG("%s: CMA free before: %ld kB by kpageflags, %ld kB on the lists, CmaFree %ld kB",

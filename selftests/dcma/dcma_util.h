@@ -368,4 +368,53 @@ static inline const char *read_trace(void)
 	return trace_buf;
 }
 
+/*
+ * The buffers of @region owned by @owner: how many, or -errno; the first
+ * @max of them in @phys and @pages
+ */
+static inline int owned_buffers(const char *region, const char *owner,
+			 unsigned long long *phys, unsigned long *pages, int max)
+{
+	char path[128], line[256], who[64];
+	unsigned long long p;
+	unsigned long np, age;
+	unsigned int refs;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DCMA_DIR "/%s/buffers", region);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %lu %u %lu %63s", &p, &np, &refs, &age,
+			   who) == 5 && !strcmp(who, owner)) {
+			if (n < max) {
+				phys[n] = p;
+				pages[n] = np;
+			}
+			n++;
+		}
+	fclose(f);
+	return n;
+}
+
+/* A number in /sys/kernel/debug/cma/<area>/<file>, or -1 */
+static inline long long cma_area_read(const char *area, const char *file)
+{
+	char path[300];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cma/%.200s/%.32s",
+		 area, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 #endif /* DCMA_UTIL_H */
