@@ -9,8 +9,11 @@
 #   make check ARCH=arm64 one arch only
 #   make check-debug      the same with lockdep, KASAN, kmemleak, DEBUG_VM
 #   make bench            dcma against mainline CMA in the same boot, per
-#                         arch, and the allocators' scaling on the host:
+#                         arch, the camera-open benchmark (two boots per
+#                         arch), and the allocators' scaling on the host:
 #                         build/bench.json, build/bench.png
+#   make bench-camera     the camera-open benchmark alone:
+#                         build/bench-camera.json, build/bench-camera.png
 #   make lint             checkpatch, kernel-doc, sparse and W=1, dt-schema
 #   make deps             install every Debian package needed
 #   make fresh-check      "make run" and "make check" in a pristine Debian 12
@@ -71,8 +74,9 @@ DTSI_arm64 := $(TOP)/scripts/dts/arm64-check.dtsi
 MAP_BAD := bad[x=cam;nosuch=zz;pci:xyz=cam;dcma-test.2/k=tiny:maybe
 # The devices of scripts/qemu-run.sh bound by dcma_map= (by name, driver
 # and PCI ID), the test knob's devices, and malformed, unknown, duplicate
-# and conflicting rules.
-CMDLINE_arm64 := dcma=cam=32M;vid=24M;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;bad=4MX;nope=4M:buddy;out=4M@0x10000000;ovl=4M@0x54000000;mis=4M@0x40100000 \
+# and conflicting rules.  cma=64M is the default area vivid.0's 4K
+# buffers fall back to in the takeover boot.
+CMDLINE_arm64 := cma=64M dcma=cam=32M;vid=24M;carve=8M,exclusive;nvm=8M;net=4M,exclusive;tiny=1M,exclusive;bad=4MX;nope=4M:buddy;out=4M@0x10000000;ovl=4M@0x54000000;mis=4M@0x40100000 \
 	dcma_map=0000:00:04.0=nvm;driver:dcma_edu=cam;driver:e1000e=net;vivid.0=vid;dcma-test.0=tiny;dcma-test.0/scratch=carve;dcma-test.1=tiny:fallback;dcma-test.3/scratch=carve;driver:dcma-test=tiny;0000:00:04.0=cam;0000:00:04.0=nvm;$(MAP_BAD) \
 	dcma_edu.dma_bits=40 $(VIVID) dcma.ksft=dcma
 
@@ -87,9 +91,11 @@ CMDLINE_x86_64 := cma=32M dcma=cam=32M;vid=24M;ffr=16M:ff;carve=8M,exclusive;nvm
 
 # A second arm64 boot where dcma takes mainline's shared-dma-pool nodes
 DTSI_arm64-takeover := $(DTSI_arm64)
-# and where a dcma= and a dcma_map= given first are replaced by the later ones
+# and where a dcma= and a dcma_map= given first are replaced by the later
+# ones; vivid.0 falls back to mainline CMA there when vid is full
 CMDLINE_arm64-takeover := dcma=dropped=4M dcma_map=dcma-test.2=dropped \
-	$(CMDLINE_arm64) dcma.shared_dma_pool=1
+	$(subst ;vivid.0=vid;,;vivid.0=vid:fallback;,$(CMDLINE_arm64)) \
+	dcma.shared_dma_pool=1
 # A boot per arch for the kernel's own dma-buf heap selftest, which fills
 # every heap with 32 MiB: only regions that big, and only that test
 CMDLINE_HEAPS := dcma=heap-bf=40M;heap-ff=40M:ff;heap-carve=40M,exclusive dcma.ksft=dmabuf-heaps
@@ -97,12 +103,23 @@ CMDLINE_arm64-heaps := $(CMDLINE_HEAPS)
 CMDLINE_x86_64-heaps := $(CMDLINE_HEAPS)
 # The benchmark's boots: dcma regions and mainline CMA areas of the same
 # size, and the benchmark driver's devices on them.  "make check" runs
-# its smoke test there; "make bench" the benchmark itself.
+# its smoke test there; "make bench" the benchmark itself.  vivid is
+# there for the smoke test of the camera benchmark's tool: bound to a
+# dcma region on x86_64, on mainline's default area on arm64.
 DTSI_arm64-bench := $(TOP)/scripts/dts/arm64-bench.dtsi
 BENCH_REGIONS := bench-x=1M,exclusive;bench-r=2M,reserve=2M;bench-bad=4M,exclusive,reserve=1M
-BENCH_arm64 := dcma=$(BENCH_REGIONS) dcma.bench=1
-BENCH_x86_64 := cma=64M dcma=bench-a=64M;bench-b=64M;$(BENCH_REGIONS) \
-	dcma_map=dcma-bench.0=bench-a;dcma-bench.2=bench-b dcma.bench=1
+BENCH_CAM := bench-cam=72M,reserve=20M
+BENCH_arm64 := cma=24M dcma=$(BENCH_REGIONS) $(VIVID) dcma.bench=1
+BENCH_x86_64 := cma=64M dcma=bench-a=64M;bench-b=64M;$(BENCH_CAM);$(BENCH_REGIONS) \
+	dcma_map=dcma-bench.0=bench-a;dcma-bench.2=bench-b;vivid.0=bench-cam \
+	$(VIVID) dcma.bench=1
+# The camera benchmark's two boots per arch: the same regions, areas and
+# load, vivid.0 bound to bench-cam in one and drawing from mainline's
+# default area of the same size in the other (vivid's instances share
+# one device, so one boot cannot have both)
+BENCH_CAMERA := cma=72M dcma=$(BENCH_CAM) $(VIVID) dcma.bench=camera
+BENCH_camera-dcma := $(BENCH_CAMERA) dcma_map=vivid.0=bench-cam
+BENCH_camera-mainline := $(BENCH_CAMERA)
 CMDLINE_arm64-bench := $(BENCH_arm64) dcma.ksft=dcma:dcma_bench_test
 CMDLINE_x86_64-bench := $(BENCH_x86_64) dcma.ksft=dcma:dcma_bench_test
 BOOTS := $(ARCHES) $(if $(filter arm64,$(ARCHES)),arm64-takeover) \
@@ -125,7 +142,7 @@ BOOT_TIMEOUT ?= $(if $(VARIANT),3600,900)
 # kernel-ARCH, ksft-ARCH, initramfs-ARCH and guest-check-BOOT name no file
 # either, so they always run; the kernel's own make decides what to build.
 .PHONY: all run shell check check-debug deps tree clean clean-tree \
-	host-check lint bench host-scale fresh-check
+	host-check lint bench bench-camera host-scale fresh-check
 
 all: check
 
@@ -231,13 +248,23 @@ check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint
 # The benchmark: four CPUs, a 1 GiB disk to fill the page cache from, the
 # console log next to the kernel; then the host's instruction counts, and
 # one JSON file and one plot from all of it.
-BENCH_LOG = $(call OBJ,$(1))/console-bench.log
+BENCH_LOG = $(call OBJ,$(1))/console-bench$(if $(2),-$(2)).log
+
+# $(call BENCH_BOOT,arch,name,dtsi,cmdline): one benchmark boot
+BENCH_BOOT = DCMA_SMP=4 DCMA_DISK=1G $(TOP)/scripts/qemu-run.sh $(1) \
+	$(call OBJ,$(1))/$(IMAGE_$(1)) $(call OBJ,$(1))/initramfs.cpio.gz \
+	$(call BENCH_LOG,$(1),$(2)) bench 3600 $(3) -- '$(4)'
 
 bench-%: initramfs-%
 	@echo "  BENCH   $* (log: $(call BENCH_LOG,$*))"
-	@DCMA_SMP=4 DCMA_DISK=1G $(TOP)/scripts/qemu-run.sh $* \
-		$(call OBJ,$*)/$(IMAGE_$*) $(call OBJ,$*)/initramfs.cpio.gz \
-		$(call BENCH_LOG,$*) bench 3600 $(DTSI_$*-bench) -- '$(BENCH_$*)'
+	@$(call BENCH_BOOT,$*,,$(DTSI_$*-bench),$(BENCH_$*))
+
+# the camera benchmark's two boots (the shorter stem wins over bench-%)
+bench-camera-%: initramfs-%
+	@echo "  BENCH   $* camera on dcma (log: $(call BENCH_LOG,$*,camera-dcma))"
+	@$(call BENCH_BOOT,$*,camera-dcma,,$(BENCH_camera-dcma))
+	@echo "  BENCH   $* camera on mainline CMA (log: $(call BENCH_LOG,$*,camera-mainline))"
+	@$(call BENCH_BOOT,$*,camera-mainline,,$(BENCH_camera-mainline))
 
 host-scale: tree
 	@echo "  SCALE   callgrind (log: $(B)/host/scale.log)"
@@ -246,11 +273,20 @@ host-scale: tree
 		> $(B)/host/scale.log 2>&1 || \
 		{ tail -n 20 $(B)/host/scale.log; exit 1; }
 
-bench: deps $(addprefix bench-,$(ARCHES)) host-scale
+CAMERA_LOGS = $(foreach a,$(ARCHES),$(a)=$(call BENCH_LOG,$(a),camera-dcma) \
+	      $(a)=$(call BENCH_LOG,$(a),camera-mainline))
+
+bench: deps $(addprefix bench-,$(ARCHES)) $(addprefix bench-camera-,$(ARCHES)) host-scale
 	@echo "  REPORT  $(B)/bench.json $(B)/bench.png"
 	@/usr/bin/python3 $(TOP)/scripts/bench-report.py $(B)/bench.json \
 		$(B)/bench.png $(B)/host/scaling.json \
-		$(foreach a,$(ARCHES),$(a)=$(call BENCH_LOG,$(a)))
+		$(foreach a,$(ARCHES),$(a)=$(call BENCH_LOG,$(a))) $(CAMERA_LOGS)
+
+# the camera benchmark alone
+bench-camera: deps $(addprefix bench-camera-,$(ARCHES))
+	@echo "  REPORT  $(B)/bench-camera.json $(B)/bench-camera.png"
+	@/usr/bin/python3 $(TOP)/scripts/bench-report.py $(B)/bench-camera.json \
+		$(B)/bench-camera.png $(B)/host/none.json $(CAMERA_LOGS)
 
 check-debug:
 	@$(MAKE) --no-print-directory check VARIANT=debug

@@ -25,6 +25,8 @@
  * for vivid.0, and CONFIG_DCMA_HEAPS; skips otherwise.
  */
 #include <dirent.h>
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dma-buf.h>
@@ -42,80 +44,11 @@
 
 #include "../kselftest_harness.h"
 #include "dcma_util.h"
+#include "dcma_v4l2.h"
 
 #define VIVID		"vivid.0"
 #define NBUF		4
 #define FRAMES		30
-#define STALE		0x55
-/* vivid's "OSD Text Mode" control; 2 draws no text over the pattern */
-#define VIVID_CID_OSD_TEXT_MODE	0x00f0f001
-
-/* The region the boot binds vivid.0 to: the first one of its rules */
-static bool camera_region(char *name, size_t len)
-{
-	char regs[256];
-
-	if (!bound_regions(VIVID, NULL, regs, sizeof(regs)) || !regs[1])
-		return false;
-	regs[1 + strcspn(regs + 1, ",")] = '\0';
-	snprintf(name, len, "%.31s", regs + 1);
-	return true;
-}
-
-/* The capture node vivid registered, opened, or -1 */
-static int open_vivid(void)
-{
-	struct v4l2_capability cap;
-	char path[64];
-	struct dirent *de;
-	DIR *dir = opendir("/dev");
-	int fd = -1;
-
-	while (dir && fd < 0 && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "video", 5))
-			continue;
-		snprintf(path, sizeof(path), "/dev/%.32s", de->d_name);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		if (ioctl(fd, VIDIOC_QUERYCAP, &cap) ||
-		    strcmp((char *)cap.driver, "vivid") ||
-		    !(cap.device_caps & V4L2_CAP_VIDEO_CAPTURE)) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (dir)
-		closedir(dir);
-	return fd;
-}
-
-static int set_format(int fd, unsigned int w, unsigned int h,
-		      struct v4l2_format *fmt)
-{
-	memset(fmt, 0, sizeof(*fmt));
-	fmt->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	fmt->fmt.pix.width = w;
-	fmt->fmt.pix.height = h;
-	fmt->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
-	fmt->fmt.pix.field = V4L2_FIELD_NONE;
-	if (ioctl(fd, VIDIOC_S_FMT, fmt))
-		return -errno;
-	return fmt->fmt.pix.width == w && fmt->fmt.pix.height == h ? 0 : -ERANGE;
-}
-
-static int reqbufs(int fd, unsigned int memory, unsigned int count)
-{
-	struct v4l2_requestbuffers rb = {
-		.count = count,
-		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-		.memory = memory,
-	};
-
-	if (ioctl(fd, VIDIOC_REQBUFS, &rb))
-		return -errno;
-	return rb.count;
-}
 
 /*
  * Whether @frame, YUYV of @fmt, is vivid's 75% colour bar: eight bars
@@ -139,22 +72,24 @@ static bool colour_bar(const unsigned char *frame, const struct v4l2_format *fmt
 	       abs(white[3] - 128) < 16 && blue[1] > 190 && black[0] < 30;
 }
 
-static int dqbuf(int fd, unsigned int memory, struct v4l2_buffer *b)
+/* Whether the debugfs map gives @dev's binding the "fallback" policy */
+static bool rule_falls_back(const char *dev)
 {
-	fd_set fds;
-	struct timeval tv = { .tv_sec = 10 };
+	char line[512], key[64];
+	bool fallback = false;
+	FILE *f = fopen(DCMA_DIR "/map", "r");
 
-	FD_ZERO(&fds);
-	FD_SET(fd, &fds);
-	if (select(fd + 1, &fds, NULL, NULL, &tv) != 1)
-		return -ETIMEDOUT;
-	memset(b, 0, sizeof(*b));
-	b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	b->memory = memory;
-	return ioctl(fd, VIDIOC_DQBUF, b) ? -errno : 0;
+	snprintf(key, sizeof(key), "device %s ", dev);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && strstr(line, " fallback"))
+			fallback = true;
+	if (f)
+		fclose(f);
+	return fallback;
 }
 
 FIXTURE(cam) {
+	bool fallback;		/* vivid.0's rule lets a full region spill */
 	char region[32];
 	struct region r[MAX_REGIONS], *reg;
 	int n, fd;
@@ -168,10 +103,10 @@ FIXTURE_SETUP(cam)
 	self->fd = -1;
 	if (access(DCMA_DIR "/map", R_OK))
 		SKIP(return, DCMA_DIR "/map is missing (CONFIG_DCMA?)");
-	self->fd = open_vivid();
+	self->fd = open_vivid(0);
 	if (self->fd < 0)
 		SKIP(return, "no vivid capture node (CONFIG_VIDEO_VIVID?)");
-	if (!camera_region(self->region, sizeof(self->region))) {
+	if (!camera_region(VIVID, self->region, sizeof(self->region))) {
 		char cmdline[4096], *map;
 
 		/* a rule for vivid.0 that did not bind it is a failure */
@@ -181,6 +116,7 @@ FIXTURE_SETUP(cam)
 			TH_LOG("dcma_map= names %s, which is not bound", VIVID);
 		SKIP(return, "no dcma_map= rule binds " VIVID " in this boot");
 	}
+	self->fallback = rule_falls_back(VIVID);
 	self->n = read_regions(self->r, MAX_REGIONS);
 	self->reg = find_region(self->r, self->n, self->region);
 	ASSERT_NE(NULL, self->reg);
@@ -245,19 +181,7 @@ TEST_F_TIMEOUT(cam, capture, 300)
 					TH_LOG("%s holds a buffer of %s",
 					       self->r[k].name, VIVID);
 
-		for (i = 0; i < NBUF; i++) {
-			memset(&b, 0, sizeof(b));
-			b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-			b.memory = V4L2_MEMORY_MMAP;
-			b.index = i;
-			ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QUERYBUF, &b));
-			ASSERT_EQ(size, b.length);
-			map[i] = mmap(NULL, b.length, PROT_READ | PROT_WRITE,
-				      MAP_SHARED, self->fd, b.m.offset);
-			ASSERT_NE(MAP_FAILED, map[i]);
-			memset(map[i], STALE, size);
-			ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QBUF, &b));
-		}
+		ASSERT_EQ(0, queue_mmap(self->fd, NBUF, size, map, true));
 		ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &type));
 		/* every frame but the last is queued again */
 		for (k = 0; k < frames[round]; k++) {
@@ -408,16 +332,386 @@ TEST_F(cam, too_big)
 	struct v4l2_format fmt;
 	unsigned long long phys[8];
 	unsigned long pages[8];
-	int ret;
+	int ret, said;
 
+	if (self->fallback)
+		SKIP(return, "%s falls back when %s is full", VIVID, self->region);
 	ASSERT_EQ(0, set_format(self->fd, 3840, 2160, &fmt));
 	if (fmt.fmt.pix.sizeimage * 2UL <= self->reg->largest * PAGE)
 		SKIP(return, "%s holds two 4K frames", self->region);
+	said = count_in(klog(), "dcma regions full for");
 	ret = reqbufs(self->fd, V4L2_MEMORY_MMAP, NBUF);
 	EXPECT_EQ(-ENOMEM, ret) TH_LOG("REQBUFS of 4K frames gave %d", ret);
+	/* and it was dcma that said no, naming the policy */
+	EXPECT_LT(said, count_in(klog(), "dcma regions full for"));
 	if (ret > 0)
 		reqbufs(self->fd, V4L2_MEMORY_MMAP, 0);
 	EXPECT_EQ(0, owned_buffers(self->region, VIVID, phys, pages, 8));
+	region_as_before(_metadata, self->reg);
+}
+
+/*
+ * More buffers than the region holds: REQBUFS gives as many as fit (at
+ * least the two vivid needs to stream), each of them in the region, and
+ * they stream
+ */
+TEST_F_TIMEOUT(cam, too_many, 300)
+{
+	unsigned long size = self->fmt.fmt.pix.sizeimage, pages[32];
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, n, k;
+	unsigned long long phys[32];
+	unsigned char *map[32];
+	struct v4l2_buffer b;
+	char why[128];
+
+	if (self->fallback)
+		SKIP(return, "%s falls back when %s is full", VIVID, self->region);
+	n = reqbufs(self->fd, V4L2_MEMORY_MMAP, 32);
+	TH_LOG("REQBUFS 32 of %lu bytes in %lu free pages of %s: %d", size,
+	       self->reg->free, self->region, n);
+	ASSERT_GE(n, 2);
+	ASSERT_LT(n, 32);
+	EXPECT_EQ(n, owned_buffers(self->region, VIVID, phys, pages, 32));
+	/* the queue has exactly the buffers it said */
+	memset(&b, 0, sizeof(b));
+	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	b.memory = V4L2_MEMORY_MMAP;
+	b.index = n;
+	EXPECT_EQ(-1, ioctl(self->fd, VIDIOC_QUERYBUF, &b));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, queue_mmap(self->fd, n, size, map, true));
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &type));
+	for (k = 0; k < 3; k++) {
+		ASSERT_EQ(0, dqbuf(self->fd, V4L2_MEMORY_MMAP, &b));
+		EXPECT_TRUE(colour_bar(map[b.index], &self->fmt, why, sizeof(why)))
+			TH_LOG("frame %u: %s", b.sequence, why);
+		memset(map[b.index], STALE, size);
+		ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QBUF, &b));
+	}
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMOFF, &type));
+	for (k = 0; k < n; k++)
+		munmap(map[k], size);
+	ASSERT_EQ(0, reqbufs(self->fd, V4L2_MEMORY_MMAP, 0));
+	region_as_before(_metadata, self->reg);
+}
+
+/*
+ * The device closed while streaming, with every buffer still mapped and
+ * one exported and mapped: the buffers stay the driver's, in the region,
+ * and readable, until their last mapping and file go
+ */
+TEST_F_TIMEOUT(cam, close_while_exported, 300)
+{
+	unsigned long size = self->fmt.fmt.pix.sizeimage, pages[8];
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, i;
+	struct v4l2_exportbuffer exp = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.flags = O_RDONLY,
+	};
+	unsigned long long phys[8];
+	unsigned char *map[NBUF], *emap;
+	struct v4l2_buffer b;
+	char why[128];
+
+	ASSERT_EQ(NBUF, reqbufs(self->fd, V4L2_MEMORY_MMAP, NBUF));
+	ASSERT_EQ(0, queue_mmap(self->fd, NBUF, size, map, true));
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &type));
+	ASSERT_EQ(0, dqbuf(self->fd, V4L2_MEMORY_MMAP, &b));
+	exp.index = b.index;
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_EXPBUF, &exp));
+	emap = mmap(NULL, size, PROT_READ, MAP_SHARED, exp.fd, 0);
+	ASSERT_NE(MAP_FAILED, emap);
+
+	/* no STREAMOFF, no REQBUFS 0: vb2 tears the queue down on close */
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(NBUF, owned_buffers(self->region, VIVID, phys, pages, 8));
+	EXPECT_TRUE(colour_bar(emap, &self->fmt, why, sizeof(why)))
+		TH_LOG("exported frame after close: %s", why);
+	for (i = 0; i < NBUF; i++)
+		munmap(map[i], size);
+	/* the exported one is left, held by its file and its mapping */
+	EXPECT_EQ(1, owned_buffers(self->region, VIVID, phys, pages, 8));
+	close(exp.fd);
+	EXPECT_EQ(1, owned_buffers(self->region, VIVID, phys, pages, 8));
+	EXPECT_TRUE(colour_bar(emap, &self->fmt, why, sizeof(why)))
+		TH_LOG("exported frame after its file closed: %s", why);
+	munmap(emap, size);
+	EXPECT_EQ(0, owned_buffers(self->region, VIVID, phys, pages, 8));
+	region_as_before(_metadata, self->reg);
+}
+
+/*
+ * Heap buffers whose every file and mapping userspace has dropped while
+ * vivid holds them queued: they stay allocated and are captured into,
+ * and each is freed when the queue lets it go
+ */
+TEST_F_TIMEOUT(cam, heap_freed_while_queued, 300)
+{
+	unsigned long size = self->fmt.fmt.pix.sizeimage, pages[16];
+	struct dma_heap_allocation_data data = {
+		.len = size,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, i, k, heap, before;
+	unsigned long long phys[16];
+	struct v4l2_buffer b;
+	char path[128];
+	long last_seq = -1;
+
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", self->region);
+	heap = open(path, O_RDONLY | O_CLOEXEC);
+	if (heap < 0)
+		SKIP(return, "no %s (CONFIG_DCMA_HEAPS?)", path);
+	before = owned_buffers(self->region, "dma-heap", phys, pages, 16);
+	ASSERT_EQ(NBUF, reqbufs(self->fd, V4L2_MEMORY_DMABUF, NBUF));
+	for (i = 0; i < NBUF; i++) {
+		data.fd = 0;
+		ASSERT_EQ(0, ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data));
+		memset(&b, 0, sizeof(b));
+		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		b.memory = V4L2_MEMORY_DMABUF;
+		b.index = i;
+		b.m.fd = data.fd;
+		b.length = size;
+		ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QBUF, &b));
+		/* vivid's reference is the only one left */
+		close(data.fd);
+	}
+	close(heap);
+	EXPECT_EQ(before + NBUF, owned_buffers(self->region, "dma-heap", phys,
+					       pages, 16));
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &type));
+	/* each is captured into once: there is no file left to queue it by */
+	for (k = 0; k < NBUF; k++) {
+		ASSERT_EQ(0, dqbuf(self->fd, V4L2_MEMORY_DMABUF, &b));
+		EXPECT_EQ(size, b.bytesused);
+		EXPECT_GT((long)b.sequence, last_seq);
+		last_seq = b.sequence;
+	}
+	EXPECT_EQ(before + NBUF, owned_buffers(self->region, "dma-heap", phys,
+					       pages, 16));
+	/*
+	 * A failed QBUF makes vb2 let go of the buffer's dma-buf: that one,
+	 * and only that one, is freed there
+	 */
+	b.m.fd = -1;
+	b.length = size;
+	EXPECT_EQ(-1, ioctl(self->fd, VIDIOC_QBUF, &b));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(before + NBUF - 1, owned_buffers(self->region, "dma-heap", phys,
+						   pages, 16));
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMOFF, &type));
+	ASSERT_EQ(0, reqbufs(self->fd, V4L2_MEMORY_DMABUF, 0));
+	EXPECT_EQ(before, owned_buffers(self->region, "dma-heap", phys, pages, 16));
+	region_as_before(_metadata, self->reg);
+}
+
+/* The vgem device's DRM node, opened, or -1 */
+static int open_vgem(void)
+{
+	char path[32], name[16];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Whether the @len bytes mapped at @p lie in consecutive page frames */
+static bool phys_contiguous(const void *p, unsigned long len)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	unsigned long first = (unsigned long)p / PAGE, i;
+	unsigned long long e, pfn0 = 0;
+	bool contig = fd >= 0;
+
+	for (i = 0; contig && i < len / PAGE; i++) {
+		if (pread(fd, &e, sizeof(e), (first + i) * sizeof(e)) != sizeof(e) ||
+		    !(e >> 63)) {
+			contig = false;
+			break;
+		}
+		e &= (1ULL << 55) - 1;
+		if (!i)
+			pfn0 = e;
+		contig = e == pfn0 + i;
+	}
+	if (fd >= 0)
+		close(fd);
+	return contig;
+}
+
+/*
+ * dma-bufs vivid did not allocate.  One from vgem (shmem pages, not
+ * contiguous) cannot be queued: QBUF fails with EFAULT and the kernel
+ * says why.  Two from another region's heap stream, and the frames land
+ * in that region.
+ */
+TEST_F_TIMEOUT(cam, foreign_dmabuf, 300)
+{
+	unsigned long size = self->fmt.fmt.pix.sizeimage, pages[16];
+	struct drm_mode_create_dumb dumb = { .width = 960, .height = 1080, .bpp = 32 };
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, vgem, i, k, heap = -1;
+	struct dma_heap_allocation_data data[2];
+	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_gem_close gclose = { 0 };
+	const char *other = NULL;
+	unsigned long long phys[16];
+	unsigned char *map[2], *vmap;
+	int before, said, ret, err;
+	struct v4l2_buffer b;
+	char path[128], why[128];
+	bool contig;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		SKIP(return, "no vgem DRM node (CONFIG_DRM_VGEM?)");
+	ASSERT_EQ(0, ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
+	ASSERT_GE(dumb.size, size);
+	prime.handle = dumb.handle;
+	ASSERT_EQ(0, ioctl(vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime));
+	vmap = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, prime.fd, 0);
+	ASSERT_NE(MAP_FAILED, vmap);
+	memset(vmap, STALE, size);
+	contig = phys_contiguous(vmap, size);
+	said = count_in(klog(), "contiguous chunk is too small");
+
+	ASSERT_EQ(NBUF, reqbufs(self->fd, V4L2_MEMORY_DMABUF, NBUF));
+	memset(&b, 0, sizeof(b));
+	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	b.memory = V4L2_MEMORY_DMABUF;
+	b.m.fd = prime.fd;
+	b.length = size;
+	ret = ioctl(self->fd, VIDIOC_QBUF, &b);
+	err = errno;
+	TH_LOG("vgem buffer, %s: QBUF %s", contig ? "contiguous" : "scattered",
+	       ret ? strerror(err) : "succeeded");
+	if (!contig) {
+		EXPECT_EQ(-1, ret);
+		EXPECT_EQ(EFAULT, err);
+		EXPECT_EQ(said + 1, count_in(klog(), "contiguous chunk is too small"));
+	}
+	ASSERT_EQ(0, reqbufs(self->fd, V4L2_MEMORY_DMABUF, 0));
+	munmap(vmap, size);
+	close(prime.fd);
+	gclose.handle = dumb.handle;
+	EXPECT_EQ(0, ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gclose));
+	close(vgem);
+	EXPECT_EQ(0, owned_buffers(self->region, VIVID, phys, pages, 16));
+	region_as_before(_metadata, self->reg);
+
+	/* another region with a heap and room for two frames */
+	for (i = 0; i < self->n && heap < 0; i++) {
+		if (!strcmp(self->r[i].name, self->region) ||
+		    self->r[i].largest * PAGE < 2 * size)
+			continue;
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", self->r[i].name);
+		heap = open(path, O_RDONLY | O_CLOEXEC);
+		other = self->r[i].name;
+	}
+	if (heap < 0)
+		SKIP(return, "no other region's heap holds two frames");
+	before = owned_buffers(other, "dma-heap", phys, pages, 16);
+	ASSERT_EQ(2, reqbufs(self->fd, V4L2_MEMORY_DMABUF, 2));
+	for (i = 0; i < 2; i++) {
+		memset(&data[i], 0, sizeof(data[i]));
+		data[i].len = size;
+		data[i].fd_flags = O_RDWR | O_CLOEXEC;
+		ASSERT_EQ(0, ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data[i]));
+		map[i] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			      data[i].fd, 0);
+		ASSERT_NE(MAP_FAILED, map[i]);
+		memset(map[i], STALE, size);
+		memset(&b, 0, sizeof(b));
+		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		b.memory = V4L2_MEMORY_DMABUF;
+		b.index = i;
+		b.m.fd = data[i].fd;
+		b.length = size;
+		ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QBUF, &b));
+	}
+	close(heap);
+	EXPECT_EQ(before + 2, owned_buffers(other, "dma-heap", phys, pages, 16));
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &type));
+	for (k = 0; k < 2; k++) {
+		struct dma_buf_sync sync = {
+			.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ,
+		};
+
+		ASSERT_EQ(0, dqbuf(self->fd, V4L2_MEMORY_DMABUF, &b));
+		ASSERT_EQ(0, ioctl(data[b.index].fd, DMA_BUF_IOCTL_SYNC, &sync));
+		EXPECT_TRUE(colour_bar(map[b.index], &self->fmt, why, sizeof(why)))
+			TH_LOG("frame %u in a buffer of %s: %s", b.sequence, other, why);
+		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+		ASSERT_EQ(0, ioctl(data[b.index].fd, DMA_BUF_IOCTL_SYNC, &sync));
+	}
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMOFF, &type));
+	ASSERT_EQ(0, reqbufs(self->fd, V4L2_MEMORY_DMABUF, 0));
+	for (i = 0; i < 2; i++) {
+		munmap(map[i], size);
+		close(data[i].fd);
+	}
+	EXPECT_EQ(before, owned_buffers(other, "dma-heap", phys, pages, 16));
+	EXPECT_EQ(0, owned_buffers(self->region, VIVID, phys, pages, 16));
+	region_as_before(_metadata, self->reg);
+}
+
+/*
+ * Under "fallback" (the arm64-takeover boot), a 4K stream the region
+ * cannot hold still starts: the buffers that do not fit come from
+ * mainline CMA's default area (its own "used" count says so), and it
+ * streams the pattern
+ */
+TEST_F_TIMEOUT(cam, fallback_4k, 300)
+{
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, in_region, k;
+	unsigned long size, npages, pg[8];
+	unsigned long long phys[8];
+	unsigned char *map[NBUF];
+	struct v4l2_format fmt;
+	long long cma_before;
+	struct v4l2_buffer b;
+	char why[128];
+
+	if (!self->fallback)
+		SKIP(return, "%s's rule fails when %s is full", VIVID, self->region);
+	ASSERT_EQ(0, set_format(self->fd, 3840, 2160, &fmt));
+	size = fmt.fmt.pix.sizeimage;
+	npages = (size + PAGE - 1) / PAGE;
+	ASSERT_LT(self->reg->largest, NBUF * npages)
+		TH_LOG("%s holds four 4K frames", self->region);
+
+	cma_before = cma_used();
+	ASSERT_EQ(NBUF, reqbufs(self->fd, V4L2_MEMORY_MMAP, NBUF));
+	in_region = owned_buffers(self->region, VIVID, phys, pg, 8);
+	TH_LOG("4K: %d of %d buffers in %s, CMA's used pages %lld -> %lld",
+	       in_region, NBUF, self->region, cma_before, cma_used());
+	EXPECT_LT(in_region, NBUF);
+	EXPECT_GE(cma_used() - cma_before, (long long)((NBUF - in_region) * npages));
+	ASSERT_EQ(0, queue_mmap(self->fd, NBUF, size, map, true));
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &type));
+	for (k = 0; k < NBUF; k++) {
+		ASSERT_EQ(0, dqbuf(self->fd, V4L2_MEMORY_MMAP, &b));
+		EXPECT_TRUE(colour_bar(map[b.index], &fmt, why, sizeof(why)))
+			TH_LOG("4K frame %u: %s", b.sequence, why);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMOFF, &type));
+	for (k = 0; k < NBUF; k++)
+		munmap(map[k], size);
+	ASSERT_EQ(0, reqbufs(self->fd, V4L2_MEMORY_MMAP, 0));
+	EXPECT_EQ(cma_before, cma_used());
+	EXPECT_EQ(0, owned_buffers(self->region, VIVID, phys, pg, 8));
 	region_as_before(_metadata, self->reg);
 }
 
