@@ -12,7 +12,10 @@ Each input is a "name=path" pair and is one of:
                 by the kernel tree's own tools/testing/kunit/kunit.py parse.
                 A panic, oops, BUG, warning, KASAN, UBSAN, lockdep or
                 kmemleak report, or a guest that never reached the end
-                marker, counts as one failure each.
+                marker, counts as one failure each.  In a boot of the
+                kernel's dma-buf heap test (ARCH-heaps), every heap must
+                have been imported by vgem: a skipped import step is a
+                failure, and one pass otherwise.
 
 Prints one line per layer, then "N passed, N failed, N skipped", and exits
 1 when anything failed.
@@ -119,6 +122,36 @@ def kunit_lines(lines):
     return out
 
 
+# The kernel's dmabuf-heaps test: each heap, then its import step, which
+# says "(Could not open vgem - skipping)" when there is no importer.
+HEAP = re.compile(r'Testing heap: (\S+)')
+IMPORT = re.compile(r'Testing allocation and importing:\s+(.*)$')
+
+
+def heaps_imported(arch, ksft):
+    """Whether every heap of a dmabuf-heaps boot was imported by vgem."""
+    heaps, ok = [], {}
+    for line in ksft:
+        m = HEAP.search(line)
+        if m:
+            heaps.append(m.group(1))
+            continue
+        m = IMPORT.search(line)
+        if m and heaps:
+            ok[heaps[-1]] = m.group(1).strip() == 'OK'
+    t = Tally()
+    bad = [h for h in heaps if not ok.get(h)]
+    for h in bad:
+        print(f'{arch}: heap {h} was not imported by vgem')
+    if not heaps:
+        print(f'{arch}: the dma-buf heap test tested no heap')
+    if bad or not heaps:
+        t.failed = 1
+    else:
+        t.passed = 1
+    return t
+
+
 def guest(kunit_py, arch, path, logdir):
     total = Tally()
     try:
@@ -142,6 +175,10 @@ def guest(kunit_py, arch, path, logdir):
                          (f'{arch} kselftest', ksft)):
         t = kunit_parse(kunit_py, lines, label, logdir)
         print(f'{label}: {t}')
+        total.add(t)
+    if arch.endswith('-heaps'):
+        t = heaps_imported(arch, ksft)
+        print(f'{arch} vgem import: {t}')
         total.add(t)
     bad = [line.strip() for line in log if BAD.search(line)]
     for line in bad[:10]:
