@@ -4,6 +4,9 @@
 
 Usage: bench-report.py OUT.json OUT.png SCALING.json ARCH=LOG...
 
+An arch may be named more than once: its logs (the main benchmark boot
+and the camera benchmark's two boots) are read as one.
+
 Every "bench: result ..." and "bench: cdf ..." line of the guests' logs
 (scripts/guest/dcma-bench) is read; the targets of the benchmark are
 checked against the figures and the verdict of each is written beside it.
@@ -26,6 +29,7 @@ TARGETS = {
     "pinned_fit_fails": 0,
     "conc_speedup": 3.0,    # 4 CPUs against 1
     "scaling_growth": 2.0,
+    "camera_pressure_vs_mainline": 10.0,  # mainline p99 / dcma p99 at least
 }
 
 
@@ -187,13 +191,46 @@ def conc(results):
     return out
 
 
+def camera(results):
+    """The camera-open benchmark: open() to the first frame, 4 buffers,
+    dcma's boot against mainline's, by scenario and frame size"""
+    rows = []
+    for scen in ("camera-idle", "camera-pressure"):
+        for size, d in sorted(by(results, scen).items()):
+            if "dcma" not in d or "mainline" not in d:
+                continue
+            dc, ml = d["dcma"], d["mainline"]
+            keep = ("frame", "n", "p50", "p90", "p99", "max", "alloc_p50",
+                    "alloc_p99", "lent_pct", "lendable_pct", "outside", "fail")
+            row = {"scen": scen, "size": size, "frame": dc["frame"],
+                   "dcma": {k: dc[k] for k in keep if k in dc},
+                   "mainline": {k: ml[k] for k in keep if k in ml},
+                   "ratio_p50": ratio(ml["p50"], dc["p50"]),
+                   "ratio_p99": ratio(ml["p99"], dc["p99"]),
+                   "ratio_alloc_p99": ratio(ml["alloc_p99"], dc["alloc_p99"])}
+            row["targets"] = {}
+            if scen == "camera-pressure":
+                row["targets"]["p99_10x_below_mainline"] = (
+                    row["ratio_p99"] is not None and
+                    row["ratio_p99"] >= TARGETS["camera_pressure_vs_mainline"])
+            rows.append(row)
+    return rows
+
+
 def plot(arches, png):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     panels = [("idle", 65536), ("idle", 4194304), ("pressure", 1048576),
-              ("pressure", 16777216)]
+              ("pressure", 16777216), ("camera-pressure", 4147200),
+              ("camera-pressure", 16588800)]
+    # only the panels some log has figures for
+    panels = [p for p in panels
+              if any(c["scen"] == p[0] and c["size"] == p[1]
+                     for cdfs in arches.values() for c in cdfs)]
+    if not panels:
+        return
     fig, axes = plt.subplots(len(arches), len(panels),
                              figsize=(4 * len(panels), 3.2 * len(arches)),
                              squeeze=False)
@@ -208,8 +245,13 @@ def plot(arches, png):
                 ax.step(xs, ys, where="post", label=c["dev"],
                         linestyle="-" if c["dev"] == "dcma" else "--")
             ax.set_xscale("log")
-            ax.set_title(f"{arch}: {scen}, {size // 1024} KiB", fontsize=9)
-            ax.set_xlabel("dma_alloc_coherent() latency (us)", fontsize=8)
+            if scen.startswith("camera"):
+                ax.set_title(f"{arch}: {scen}, {size // 1024} KiB frames",
+                             fontsize=9)
+                ax.set_xlabel("open() to first frame (us)", fontsize=8)
+            else:
+                ax.set_title(f"{arch}: {scen}, {size // 1024} KiB", fontsize=9)
+                ax.set_xlabel("dma_alloc_coherent() latency (us)", fontsize=8)
             ax.set_ylabel("fraction", fontsize=8)
             ax.grid(True, which="both", alpha=0.3)
             ax.legend(fontsize=8)
@@ -269,6 +311,23 @@ def table(report):
             out.append("dcma allocations of over 1 ms (bench-a's latency histogram), by "
                        "phase: " + "; ".join(f"{p['phase']} {p['over_1ms']} of {p['allocs']}"
                                               for p in a["slow_allocs"]))
+        if a.get("camera"):
+            out.append("\ncamera open to first frame (vivid, 4 MMAP buffers, dcma boot "
+                       "against mainline boot, ms):\n")
+            out.append("| scenario | frame | dcma p50 / p99 | mainline p50 / p99 "
+                       "| of which REQBUFS p99, dcma / mainline | mainline/dcma p50, p99 "
+                       "| lent before open, dcma / mainline |")
+            out.append("|---|---|---|---|---|---|---|")
+            for r in a["camera"]:
+                dc, ml = r["dcma"], r["mainline"]
+                lent = (f"{dc.get('lent_pct', 0)}% / {ml.get('lent_pct', 0)}%"
+                        if r["scen"] == "camera-pressure" else "-")
+                out.append(
+                    f"| {r['scen']} | {r['frame']} | {dc['p50'] / 1e6:.1f} / "
+                    f"{dc['p99'] / 1e6:.1f} | {ml['p50'] / 1e6:.1f} / {ml['p99'] / 1e6:.1f} | "
+                    f"{dc['alloc_p99'] / 1e6:.1f} / {ml['alloc_p99'] / 1e6:.1f} | "
+                    f"{r['ratio_p50']}x, {r['ratio_p99']}x | {lent} |")
+            out.append("")
         k = a.get("concurrency")
         if k:
             by_cpus = {dev: {t: v for t, v in k[dev].items() if t != "speedup"}
@@ -297,12 +356,21 @@ def main():
               "arches": {}}
     cdfs_by_arch = {}
     rc = 0
+    logs = {}
     for arg in sys.argv[4:]:
         arch, log = arg.split("=", 1)
-        results, cdfs, info = parse_log(log)
+        logs.setdefault(arch, []).append(log)
+    for arch, paths in logs.items():
+        results, cdfs, info = [], [], []
+        for log in paths:
+            r, c, i = parse_log(log) if os.path.exists(log) else ([], [], [])
+            if not r:
+                print(f"bench-report: no results in {log}", file=sys.stderr)
+                rc = 1
+            results += r
+            cdfs += c
+            info += i
         if not results:
-            print(f"bench-report: no results in {log}", file=sys.stderr)
-            rc = 1
             continue
         cdfs_by_arch[arch] = cdfs
         report["arches"][arch] = {
@@ -314,6 +382,7 @@ def main():
             "concurrency": conc(results),
             "parts": parts(results),
             "slow_allocs": slow_by_phase(info),
+            "camera": camera(results),
             "cdf": cdfs,
         }
     if os.path.exists(scaling):
@@ -330,6 +399,10 @@ def main():
                 for name, met in r["targets"].items():
                     targets.append({"name": f"{arch} {scen} {r['size'] // 1024} KiB: {name}",
                                     "met": met})
+        for r in a["camera"]:
+            for name, met in r["targets"].items():
+                targets.append({"name": f"{arch} {r['scen']} {r['frame']}: {name}",
+                                "met": met})
         for scen in ("churn", "concurrency"):
             if a[scen]:
                 for name, met in a[scen]["targets"].items():
@@ -342,7 +415,8 @@ def main():
     # the scenarios by name, as the JSON's readers look them up
     report["scenarios"] = {
         scen: {arch: a[scen] for arch, a in report["arches"].items()}
-        for scen in ("idle", "pressure", "churn", "pinned", "concurrency")}
+        for scen in ("idle", "pressure", "churn", "pinned", "concurrency",
+                     "camera")}
     if "scaling" in report:
         report["scenarios"]["scaling"] = report["scaling"]
 

@@ -10,6 +10,7 @@
  * bench-a (reusable) and bench-x (exclusive), bench-r (2 MiB, with
  * "reserve=2M") and the refused bench-bad; skipped elsewhere.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -272,6 +273,41 @@ TEST_F(bench, boot_reserve)
 	/* and nothing of it was created */
 	EXPECT_EQ(NULL, strstr(log, "region bench-bad:"));
 	EXPECT_EQ(-1, stat_of("bench-bad", "reserve_pages"));
+}
+
+/*
+ * The camera-open benchmark's tool: two opens of vivid.0 reach a frame,
+ * with the buffers where they belong (its dcma region where a rule binds
+ * it, as on x86_64; mainline's default area where none does, as on
+ * arm64), and well-formed figures
+ */
+TEST_F_TIMEOUT(bench, camera, 300)
+{
+	const char *dev, *r;
+	char regs[8];
+	FILE *p;
+	size_t n;
+
+	NEED_BENCH();
+	dev = bound_regions("vivid.0", NULL, regs, sizeof(regs)) ? "dcma" :
+								   "mainline";
+	p = popen("./dcma_camera_bench idle 2 1920x1080 2>&1", "r");
+	ASSERT_NE(NULL, p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	EXPECT_EQ(0, pclose(p)) TH_LOG("%s", out);
+	r = result("camera-idle", dev);
+	ASSERT_NE(NULL, r) TH_LOG("no %s line in:\n%s", dev, out);
+	TH_LOG("%.*s", (int)strcspn(r, "\n"), r);
+	EXPECT_EQ(2, field(r, "n"));
+	EXPECT_EQ(0, field(r, "fail"));
+	EXPECT_EQ(0, field(r, "outside"));
+	EXPECT_EQ(1920 * 1080 * 2, field(r, "size"));
+	EXPECT_GT(field(r, "alloc_p50"), 0);
+	EXPECT_LE(field(r, "alloc_p50"), field(r, "p50"));
+	EXPECT_LE(field(r, "p50"), field(r, "p99"));
+	EXPECT_LE(field(r, "p99"), field(r, "max"));
+	EXPECT_TRUE(cdf_ok("camera-idle", dev));
 }
 
 TEST_HARNESS_MAIN
