@@ -207,10 +207,12 @@ static int stream(int n, unsigned int w, unsigned int h)
 	    ioctl(fd, VIDIOC_STREAMON, &type))
 		goto free_bufs;
 	for (i = 0; i < n; i++) {
-		if (dqbuf(fd, V4L2_MEMORY_MMAP, &b) || ioctl(fd, VIDIOC_QBUF, &b))
+		if (dqbuf(fd, V4L2_MEMORY_MMAP, &b))
 			goto free_bufs;
 		printf("camera: frame %u in buffer %u\n", b.sequence, b.index);
 		fflush(stdout);
+		if (ioctl(fd, VIDIOC_QBUF, &b))
+			goto free_bufs;
 	}
 	ret = 0;
 free_bufs:
