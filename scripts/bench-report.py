@@ -267,9 +267,10 @@ def table(report):
     out = []
     for arch, a in sorted(report["arches"].items()):
         out.append(f"\n### {arch}\n")
-        out.append("| scenario | size | dcma p50 / p99 (us) | mainline p50 / p99 (us) "
-                   "| memset p50 (us) | mainline/dcma p50, p99 | dcma p50/memset |")
-        out.append("|---|---|---|---|---|---|---|")
+        if any(a.get(scen) for scen in ("idle", "pressure", "pinned")):
+            out.append("| scenario | size | dcma p50 / p99 (us) | mainline p50 / p99 (us) "
+                       "| memset p50 (us) | mainline/dcma p50, p99 | dcma p50/memset |")
+            out.append("|---|---|---|---|---|---|---|")
         for scen in ("idle", "pressure", "pinned"):
             for r in a.get(scen, []):
                 dc, ml = r["dcma"], r["mainline"]
@@ -327,6 +328,8 @@ def table(report):
                     f"{dc['p99'] / 1e6:.1f} | {ml['p50'] / 1e6:.1f} / {ml['p99'] / 1e6:.1f} | "
                     f"{dc['alloc_p99'] / 1e6:.1f} / {ml['alloc_p99'] / 1e6:.1f} | "
                     f"{r['ratio_p50']}x, {r['ratio_p99']}x | {lent} |")
+            out.append(f"\nOOM kills of the load, this arch's boots together: "
+                       f"{a.get('oom_kills', 0)}")
             out.append("")
         k = a.get("concurrency")
         if k:
@@ -383,6 +386,9 @@ def main():
             "parts": parts(results),
             "slow_allocs": slow_by_phase(info),
             "camera": camera(results),
+            "oom_kills": sum(int(m.group(1)) for m in
+                             (re.fullmatch(r"info oom_kills (\d+)", i) for i in info)
+                             if m),
             "cdf": cdfs,
         }
     if os.path.exists(scaling):

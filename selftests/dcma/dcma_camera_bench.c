@@ -13,7 +13,7 @@
  * Each of the N opens: open(), S_FMT (YUYV), REQBUFS of 4 MMAP buffers,
  * mmap and QBUF of each, STREAMON, and the first DQBUF; then the stream
  * is stopped, the buffers freed and the node closed.  Under "pressure"
- * each open waits first (up to 3 s) until half of the pages of the area
+ * each open waits first (up to 2 s) until half of the pages of the area
  * that can be lent are on the LRU lists, as /proc/kpageflags tells, so
  * that the buffers have to be taken back from the page cache.  Prints:
  *
@@ -91,10 +91,10 @@ static unsigned long lru_pages(const struct area *a)
 	return lru;
 }
 
-/* Wait up to 3 s until half the lendable pages of @a are lent */
+/* Wait up to 2 s until half the lendable pages of @a are lent */
 static unsigned long wait_lent(const struct area *a)
 {
-	long long until = now_ns() + 3000000000LL;
+	long long until = now_ns() + 2000000000LL;
 	unsigned long lru;
 
 	while ((lru = lru_pages(a)) * 2 < a->lendable && now_ns() < until)
