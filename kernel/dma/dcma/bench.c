@@ -205,17 +205,19 @@ static bool bench_inside(struct bench_dev *b, dma_addr_t handle, size_t size)
 static unsigned long bench_lent(struct bench_dev *b)
 {
 	unsigned long used = dcma_range_in_use(b->base_pfn, b->nr_pages);
+	struct dcma_region_state st;
 
-	if (b->region)
-		used -= min(used, READ_ONCE(b->region->reserve_pages));
+	if (b->region) {
+		dcma_region_snapshot(b->region, &st, false);
+		used -= min(used, st.reserve_pages);
+	}
 	return used;
 }
 
 /* Pages of @b's area that may be lent: all but a dcma region's reserve */
 static unsigned long bench_lendable(struct bench_dev *b)
 {
-	unsigned long reserve = b->region ?
-				READ_ONCE(b->region->reserve_target) : 0;
+	unsigned long reserve = b->region ? dcma_reserve_target(b->region) : 0;
 
 	return b->nr_pages - min(b->nr_pages, reserve);
 }
@@ -423,9 +425,8 @@ static void bench_mark(struct bench_dev *b, unsigned long *map,
 
 /*
  * Mixed sizes, 1 to 512 pages: a draw modulo 2^k, k drawn next from 0
- * to 9, so that small and large requests are equally common; the host's
- * dcma_churn (selftests/host/bench/churn.c) replays the same sequence on
- * the allocators alone.  Allocate below 70% occupancy, free above 90%,
+ * to 9, so that small and large requests are equally common, one fixed
+ * sequence, which the allocators can be replayed on alone.  Allocate below 70% occupancy, free above 90%,
  * either in between.  A request fits when the free space is at least its
  * size ("fits"), and fits contiguously when the longest free run is
  * ("run_fits"); the bench's buffers are the only ones it counts, which

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dcma internals shared by the region core, the device-tree glue and
- * debugfs.
+ * dcma internals: the regions (region.c), their buffers (buffer.c) and the
+ * pages they keep claimed ahead of demand (pool.c), as the binding, the
+ * device-tree glue, debugfs and sysfs see them.
  */
 #ifndef _KERNEL_DMA_DCMA_DCMA_H
 #define _KERNEL_DMA_DCMA_DCMA_H
 
 #include <linux/dcma.h>
-#include <linux/fault-inject.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
@@ -115,6 +115,10 @@ struct dcma_stats {
  *	serves whole.  Regions never share pageblocks, so regions never
  *	wait for each other.
  * @stats: counters for debugfs
+ *
+ * Lock order: @claim_lock, then @lock.  A claim, and the reserve worker,
+ * take @lock inside @claim_lock to change @reserve; nothing takes
+ * @claim_lock under @lock, which is a spinlock.
  */
 struct dcma_region {
 	char name[DCMA_NAME_LEN];
@@ -138,7 +142,7 @@ struct dcma_region {
 	mempool_t *buf_pool;
 	mempool_t *node_pool;
 
-	struct mutex claim_lock;	/* see @claim_lock above */
+	struct mutex claim_lock;	/* see @claim_lock above; before @lock */
 	struct dcma_stats stats;
 };
 
@@ -170,8 +174,41 @@ struct dcma_buffer {
 	char owner[DCMA_OWNER_LEN];
 };
 
+/**
+ * struct dcma_region_state - a region's state at one moment
+ * @allocator: the allocator's name
+ * @active: the region was activated and can allocate; nothing else is
+ *	set when it was not
+ * @alloc: the allocator's view: free pages, longest free run, free runs
+ * @nr_buffers: live buffers
+ * @reserve_pages: pages in the reserve
+ * @reserve_target: the reserve's target
+ * @lent: pages something else uses right now (reusable regions, when
+ *	asked for)
+ */
+struct dcma_region_state {
+	const char *allocator;
+	bool active;
+	struct dcma_alloc_info alloc;
+	unsigned long nr_buffers;
+	unsigned long reserve_pages;
+	unsigned long reserve_target;
+	unsigned long lent;
+};
+
 extern struct dcma_region dcma_regions[DCMA_MAX_REGIONS];
 extern int dcma_region_count;
+
+/* region.c: walks and snapshots, so that only the core takes the locks */
+int dcma_walk_regions(int (*it)(struct dcma_region *region, void *data),
+		      void *data);
+void dcma_region_snapshot(struct dcma_region *region,
+			  struct dcma_region_state *st, bool lent);
+void dcma_region_pages(struct dcma_region *region, unsigned long *in_buffer,
+		       unsigned long *free);
+int dcma_walk_buffers(struct dcma_region *region,
+		      int (*it)(const struct dcma_buffer *buf, void *data),
+		      void *data);
 
 int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 			bool from_dt);
@@ -179,17 +216,30 @@ void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info);
 struct dcma_region *dcma_region_of(phys_addr_t phys);
 unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr);
 int dcma_reserve_set(struct dcma_region *region, unsigned long pages);
+
+/* buffer.c */
+void dcma_scrub(unsigned long pfn, unsigned long nr);
+void dcma_scrub_claimed(unsigned long pfn, unsigned long nr);
+void dcma_held_work(struct work_struct *work);
+
+/* pool.c: the reserve; take, give and holds under the region's lock */
+int __init dcma_pool_init(struct dcma_region *r);
+void __init dcma_pool_start(struct dcma_region *r);
+unsigned long dcma_pool_take(struct dcma_region *r, unsigned long pfn,
+			     unsigned long nr);
+void dcma_pool_give(struct dcma_region *r, unsigned long pfn,
+		    unsigned long nr);
+bool dcma_pool_holds(struct dcma_region *r, unsigned long pfn,
+		     unsigned long nr);
+unsigned long dcma_pool_next_gap(struct dcma_region *r, unsigned long pfn,
+				 unsigned long end, unsigned long *run_end);
+unsigned long dcma_reserve_target(struct dcma_region *r);
 struct dcma_buffer *dcma_buffer_get(phys_addr_t phys);
 struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    size_t size, size_t align,
 					    gfp_t gfp, const char *owner,
 					    bool owner_ref);
 int dcma_put_alloc_ref(phys_addr_t phys, const char *who);
-
-#ifdef CONFIG_FAIL_DCMA_CLAIM
-/* the fail_claim fault point of dcma_claim(), in debugfs as dcma/fail_claim */
-extern struct fault_attr dcma_fail_claim;
-#endif
 
 void dcma_map_show(struct seq_file *m);
 

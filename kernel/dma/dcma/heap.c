@@ -272,25 +272,27 @@ static const struct dma_heap_ops dcma_heap_ops = {
 	.allocate = dcma_heap_allocate,
 };
 
+static int __init dcma_heap_add(struct dcma_region *r, void *unused)
+{
+	struct dma_heap_export_info info = {
+		.name = dcma_region_name(r),
+		.ops = &dcma_heap_ops,
+		.priv = r,
+	};
+	struct dma_heap *heap;
+
+	if (!dcma_region_find(info.name))
+		return 0;
+	heap = dma_heap_add(&info);
+	if (IS_ERR(heap))
+		pr_err("region %s: no dma-buf heap (%ld)\n", info.name,
+		       PTR_ERR(heap));
+	return 0;
+}
+
 /* After the dma-heap class (subsys_initcall) and the regions. */
 static int __init dcma_heaps_init(void)
 {
-	struct dma_heap_export_info info = { .ops = &dcma_heap_ops };
-	struct dma_heap *heap;
-	int i;
-
-	for (i = 0; i < dcma_region_count; i++) {
-		struct dcma_region *r = &dcma_regions[i];
-
-		if (!r->active)
-			continue;
-		info.name = r->name;
-		info.priv = r;
-		heap = dma_heap_add(&info);
-		if (IS_ERR(heap))
-			pr_err("region %s: no dma-buf heap (%ld)\n", r->name,
-			       PTR_ERR(heap));
-	}
-	return 0;
+	return dcma_walk_regions(dcma_heap_add, NULL);
 }
 device_initcall(dcma_heaps_init);

@@ -68,7 +68,7 @@ static ssize_t reserve_pages_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lu\n",
-			  READ_ONCE(dcma_from_kobj(kobj)->reserve_target));
+			  dcma_reserve_target(dcma_from_kobj(kobj)));
 }
 
 static ssize_t reserve_pages_store(struct kobject *kobj,
@@ -111,33 +111,37 @@ static struct kobj_type dcma_ktype = {
 	.default_groups = dcma_groups,
 };
 
+static int __init dcma_sysfs_add_region(struct dcma_region *r, void *root)
+{
+	struct dcma_region_state st;
+	struct dcma_kobject *dk;
+	int ret;
+
+	dcma_region_snapshot(r, &st, false);
+	if (!st.active)
+		return 0;
+	dk = kzalloc(sizeof(*dk), GFP_KERNEL);
+	if (!dk)
+		return -ENOMEM;
+	dk->region = r;
+	ret = kobject_init_and_add(&dk->kobj, &dcma_ktype, root, "%s",
+				   dcma_region_name(r));
+	if (ret) {
+		pr_err("region %s: no sysfs directory (%d)\n",
+		       dcma_region_name(r), ret);
+		kobject_put(&dk->kobj);
+	}
+	return 0;
+}
+
 static int __init dcma_sysfs_init(void)
 {
-	struct dcma_kobject *dk;
 	struct kobject *root;
-	int i, ret;
 
 	root = kobject_create_and_add("dcma", mm_kobj);
 	if (!root)
 		return -ENOMEM;
-
-	for (i = 0; i < dcma_region_count; i++) {
-		struct dcma_region *r = &dcma_regions[i];
-
-		if (!r->active)
-			continue;
-		dk = kzalloc(sizeof(*dk), GFP_KERNEL);
-		if (!dk)
-			return -ENOMEM;
-		dk->region = r;
-		ret = kobject_init_and_add(&dk->kobj, &dcma_ktype, root, "%s",
-					   r->name);
-		if (ret) {
-			pr_err("region %s: no sysfs directory (%d)\n", r->name, ret);
-			kobject_put(&dk->kobj);
-		}
-	}
-	return 0;
+	return dcma_walk_regions(dcma_sysfs_add_region, root);
 }
 
 /* after the regions' core_initcall */

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dcma: the pages of a reusable region claimed ahead of demand.
+ *
+ * The region's reserve holds pages that dcma has already taken from the
+ * page allocator while no buffer holds them, so that an allocation
+ * landing on them has nothing to isolate or migrate.  Four calls change
+ * it: dcma_pool_take() and dcma_pool_give(), under the region's lock,
+ * move pages out of it and into it, and each kicks the worker (the one
+ * place that queues it) when the reserve is off its target;
+ * dcma_pool_init() sets it up at activation and dcma_reserve_set()
+ * changes the target.  Shortly after an allocation left the reserve
+ * short, or a put or a lower target left it too big, the worker claims
+ * pages of free pageblocks, lowest first (where both allocators place
+ * requests in a region with room), or gives the surplus back, highest
+ * first, so the reserve drifts to the lowest free pages, where the next
+ * requests land.
+ *
+ * Locking: the worker claims and trims under the region's claim lock,
+ * as allocations claim, and changes the bitmap under the region's lock,
+ * taken inside the claim lock (see struct dcma_region).
+ */
+
+#define pr_fmt(fmt) "dcma: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "dcma.h"
+
+#include <trace/events/dcma.h>
+
+/* Reserve pages in [pfn, pfn + nr).  Called under the region's lock. */
+static unsigned long dcma_reserve_count(struct dcma_region *r,
+					unsigned long pfn, unsigned long nr)
+{
+	unsigned long b = pfn - r->base_pfn, e, n = 0;
+
+	lockdep_assert_held(&r->lock);
+	for_each_set_bitrange_from(b, e, r->reserve, pfn - r->base_pfn + nr)
+		n += e - b;
+	return n;
+}
+
+/*
+ * The first run of pages outside the reserve in [pfn, end): returns its
+ * first pfn, or @end when there is none, and its end in *@run_end.  Takes
+ * the region's lock.
+ */
+unsigned long dcma_pool_next_gap(struct dcma_region *r, unsigned long pfn,
+				 unsigned long end, unsigned long *run_end)
+{
+	unsigned long b = pfn - r->base_pfn, e = end - r->base_pfn, flags;
+
+	spin_lock_irqsave(&r->lock, flags);
+	b = find_next_zero_bit(r->reserve, e, b);
+	*run_end = r->base_pfn + find_next_bit(r->reserve, e, b);
+	spin_unlock_irqrestore(&r->lock, flags);
+	return r->base_pfn + b;
+}
+
+/*
+ * Whether all of [pfn, pfn + nr) is in the reserve.  Called under the
+ * region's lock.
+ */
+bool dcma_pool_holds(struct dcma_region *r, unsigned long pfn,
+		     unsigned long nr)
+{
+	lockdep_assert_held(&r->lock);
+	return r->reserve_pages >= nr && dcma_reserve_count(r, pfn, nr) == nr;
+}
+
+/* Queue the worker when the reserve is off its target, under the lock */
+static void dcma_pool_kick(struct dcma_region *r)
+{
+	lockdep_assert_held(&r->lock);
+	if (r->reserve_pages != r->reserve_target)
+		queue_delayed_work(system_unbound_wq, &r->reserve_work,
+				   DCMA_RESERVE_DELAY);
+}
+
+/* The bitmap and the count, without kicking the worker: the worker's own */
+static unsigned long __dcma_pool_take(struct dcma_region *r, unsigned long pfn,
+				      unsigned long nr)
+{
+	unsigned long held = dcma_reserve_count(r, pfn, nr);
+
+	bitmap_clear(r->reserve, pfn - r->base_pfn, nr);
+	r->reserve_pages -= held;
+	return held;
+}
+
+static void __dcma_pool_give(struct dcma_region *r, unsigned long pfn,
+			     unsigned long nr)
+{
+	unsigned long held = dcma_reserve_count(r, pfn, nr);
+
+	bitmap_set(r->reserve, pfn - r->base_pfn, nr);
+	r->reserve_pages += nr - held;
+}
+
+/*
+ * Take the reserve's pages in [pfn, pfn + nr) out of it: they are the
+ * caller's now.  Returns how many there were.  Called under the region's
+ * lock.
+ */
+unsigned long dcma_pool_take(struct dcma_region *r, unsigned long pfn,
+			     unsigned long nr)
+{
+	unsigned long held = __dcma_pool_take(r, pfn, nr);
+
+	dcma_pool_kick(r);
+	return held;
+}
+
+/*
+ * Give [pfn, pfn + nr), pages dcma holds and no buffer does, to the
+ * reserve; pages of it already there count once.  Called under the
+ * region's lock.
+ */
+void dcma_pool_give(struct dcma_region *r, unsigned long pfn,
+		    unsigned long nr)
+{
+	__dcma_pool_give(r, pfn, nr);
+	dcma_pool_kick(r);
+}
+
+/*
+ * The reserve's target: while it is not 0, a last put keeps its pages
+ * (cleared) for the reserve rather than give them to the page allocator.
+ * Read without the lock.
+ */
+unsigned long dcma_reserve_target(struct dcma_region *r)
+{
+	return READ_ONCE(r->reserve_target);
+}
+
+/*
+ * The lowest pageblock at or above @from that lies in free space (no
+ * buffer) and is not all in the reserve, or the region's end when there
+ * is none (pfn 0 can be a region's first pageblock).  A
+ * range an allocation has picked but not yet claimed may lie in it; the
+ * pages the worker claims there are then the reserve's when that claim
+ * comes, under the claim lock the worker holds meanwhile.
+ */
+static unsigned long dcma_pool_find(struct dcma_region *r,
+				    unsigned long from)
+{
+	unsigned long end = r->base_pfn + r->nr_pages, gap, next, pb = end;
+	unsigned long flags;
+	struct dcma_buffer *b;
+	struct rb_node *n;
+
+	spin_lock_irqsave(&r->lock, flags);
+	gap = r->base_pfn;
+	n = rb_first(&r->buffers);
+	for (;;) {
+		b = n ? rb_entry(n, struct dcma_buffer, node) : NULL;
+		next = b ? b->pfn : end;
+		/* whole pageblocks in the free space [gap, next) */
+		for (pb = ALIGN(max(gap, from), pageblock_nr_pages);
+		     pb + pageblock_nr_pages <= next; pb += pageblock_nr_pages)
+			if (find_next_zero_bit(r->reserve,
+					       pb - r->base_pfn + pageblock_nr_pages,
+					       pb - r->base_pfn) <
+			    pb - r->base_pfn + pageblock_nr_pages)
+				goto out_unlock;
+		if (!b) {
+			pb = end;
+			break;
+		}
+		gap = b->pfn + b->nr_pages;
+		n = rb_next(n);
+	}
+out_unlock:
+	spin_unlock_irqrestore(&r->lock, flags);
+	return pb;
+}
+
+/* Give reserve pages back to the page allocator, highest first, to the target */
+static void dcma_pool_trim(struct dcma_region *r)
+{
+	unsigned long flags, last, first, surplus;
+
+	for (;;) {
+		spin_lock_irqsave(&r->lock, flags);
+		surplus = r->reserve_pages > r->reserve_target ?
+			  r->reserve_pages - r->reserve_target : 0;
+		last = surplus ? find_last_bit(r->reserve, r->nr_pages) : 0;
+		first = last;
+		while (first && first + surplus > last + 1 &&
+		       test_bit(first - 1, r->reserve))
+			first--;
+		if (surplus)
+			__dcma_pool_take(r, r->base_pfn + first, last + 1 - first);
+		spin_unlock_irqrestore(&r->lock, flags);
+		if (!surplus)
+			return;
+		free_contig_range(r->base_pfn + first, last + 1 - first);
+		cond_resched();
+	}
+}
+
+static void dcma_pool_work(struct work_struct *work)
+{
+	struct dcma_region *r = container_of(to_delayed_work(work),
+					     struct dcma_region, reserve_work);
+	unsigned long from = r->base_pfn, pb, pos, run = 0, end, flags, want;
+	unsigned long taken;
+
+	mutex_lock(&r->claim_lock);
+	dcma_pool_trim(r);
+	mutex_unlock(&r->claim_lock);
+
+	/*
+	 * DCMA_RESERVE_CHUNK pages at most per claim, with the claim lock
+	 * dropped in between, so that an allocation waits for one chunk at
+	 * most; busy pages are left for the next pass
+	 */
+	for (;;) {
+		spin_lock_irqsave(&r->lock, flags);
+		want = r->reserve_target > r->reserve_pages ?
+		       r->reserve_target - r->reserve_pages : 0;
+		spin_unlock_irqrestore(&r->lock, flags);
+		if (!want)
+			return;
+
+		mutex_lock(&r->claim_lock);
+		pb = dcma_pool_find(r, from);
+		if (pb >= r->base_pfn + r->nr_pages) {
+			mutex_unlock(&r->claim_lock);
+			return;
+		}
+		end = pb + pageblock_nr_pages;
+		taken = 0;
+		for (pos = pb; pos < end; pos = run) {
+			pos = dcma_pool_next_gap(r, pos, end, &run);
+			if (pos >= end)
+				break;
+			run = min3(run, pos + want, pos + DCMA_RESERVE_CHUNK);
+			if (alloc_contig_range(pos, run, MIGRATE_CMA,
+					       GFP_KERNEL | __GFP_NOWARN))
+				continue;
+			dcma_scrub_claimed(pos, run - pos);
+			spin_lock_irqsave(&r->lock, flags);
+			__dcma_pool_give(r, pos, run - pos);
+			spin_unlock_irqrestore(&r->lock, flags);
+			taken = run - pos;
+			break;
+		}
+		mutex_unlock(&r->claim_lock);
+		if (taken) {
+			atomic_long_add(taken, &r->stats.pages_reserved);
+			trace_dcma_reserve(r->name, pos, taken);
+			/* the pageblock again: allocations may have come */
+			from = pb;
+		} else {
+			from = end;
+		}
+		cond_resched();
+	}
+}
+
+/**
+ * dcma_reserve_set() - set how many pages a reusable region keeps claimed
+ * @region: the region
+ * @pages: the target
+ *
+ * The reserve worker then claims free pageblocks, or gives pages back,
+ * in the background.
+ *
+ * Context: Process context.
+ * Return: 0, -EOPNOTSUPP for an exclusive or inactive region (nothing of
+ * it is lent), -EINVAL for more than the region.
+ */
+int dcma_reserve_set(struct dcma_region *region, unsigned long pages)
+{
+	unsigned long flags;
+
+	if (!region->active || !region->reusable)
+		return -EOPNOTSUPP;
+	if (pages > region->nr_pages)
+		return -EINVAL;
+	spin_lock_irqsave(&region->lock, flags);
+	region->reserve_target = pages;
+	spin_unlock_irqrestore(&region->lock, flags);
+	mod_delayed_work(system_unbound_wq, &region->reserve_work, 0);
+	return 0;
+}
+
+/**
+ * dcma_pool_init() - set up a reusable region's reserve at activation
+ * @r: the region, not yet active
+ *
+ * A target from "reserve=" is claimed once the workqueues run.
+ *
+ * Context: Process context, boot.
+ * Return: 0 or -ENOMEM.
+ */
+int __init dcma_pool_init(struct dcma_region *r)
+{
+	r->reserve = kvcalloc(BITS_TO_LONGS(r->nr_pages), sizeof(unsigned long),
+			      GFP_KERNEL);
+	if (!r->reserve)
+		return -ENOMEM;
+	INIT_DELAYED_WORK(&r->reserve_work, dcma_pool_work);
+	return 0;
+}
+
+/*
+ * The worker, first run once the region is active, for a "reserve=" from
+ * the command line or the device tree
+ */
+void __init dcma_pool_start(struct dcma_region *r)
+{
+	if (r->reserve_target)
+		queue_delayed_work(system_unbound_wq, &r->reserve_work, 0);
+}
