@@ -164,11 +164,137 @@ static int dcma_parse_memsize(const char *s, const char **end, u64 *val)
 	return 0;
 }
 
+/* "<name>=": the region's name, up to and past the '=' */
+static const char *dcma_parse_name(const char **pp, struct dcma_region_spec *spec)
+{
+	const char *p = *pp, *start = p;
+	size_t len;
+
+	while (dcma_name_char(*p))
+		p++;
+	len = p - start;
+	if (!len)
+		return *p == '=' ? "empty name" :
+		       *p ? "bad character in name (allowed: A-Z a-z 0-9 _ -)" :
+		       "empty region";
+	if (len >= DCMA_NAME_LEN)
+		return "name longer than 31 characters";
+	if (*p != '=')
+		return *p ? "bad character in name (allowed: A-Z a-z 0-9 _ -)" :
+		       "missing '=<size>'";
+	memcpy(spec->name, start, len);
+	*pp = p + 1;
+	return NULL;
+}
+
+/* "<size>": non-zero, whole pages */
+static const char *dcma_parse_size(const char **pp, struct dcma_region_spec *spec)
+{
+	int ret = dcma_parse_memsize(*pp, pp, &spec->size);
+
+	if (ret)
+		return ret == -ERANGE ? "size too large" : "bad size";
+	if (!spec->size)
+		return "size is zero";
+	if (!IS_ALIGNED(spec->size, PAGE_SIZE))
+		return "size is not a multiple of the page size";
+	return NULL;
+}
+
+/* "@<base>", if there: page aligned, and the region must not wrap */
+static const char *dcma_parse_base(const char **pp, struct dcma_region_spec *spec)
+{
+	int ret;
+
+	if (**pp != '@')
+		return NULL;
+	ret = dcma_parse_memsize(*pp + 1, pp, &spec->base);
+	if (ret)
+		return ret == -ERANGE ? "base too large" : "bad base";
+	if (!IS_ALIGNED(spec->base, PAGE_SIZE))
+		return "base is not page aligned";
+	if (spec->base + spec->size - 1 < spec->base)
+		return "region wraps around the address space";
+	spec->fixed = true;
+	return NULL;
+}
+
+/* "/<align>", if there: a power of two, at least a page, honoured by a base */
+static const char *dcma_parse_align(const char **pp, struct dcma_region_spec *spec)
+{
+	int ret;
+
+	if (**pp != '/')
+		return NULL;
+	ret = dcma_parse_memsize(*pp + 1, pp, &spec->align);
+	if (ret)
+		return ret == -ERANGE ? "alignment too large" : "bad alignment";
+	if (!spec->align || !is_power_of_2(spec->align))
+		return "alignment is not a power of two";
+	if (spec->align < PAGE_SIZE)
+		return "alignment is smaller than the page size";
+	if (spec->fixed && !IS_ALIGNED(spec->base, spec->align))
+		return "base is not a multiple of the alignment";
+	return NULL;
+}
+
+/* ":<allocator>", if there: one that exists */
+static const char *dcma_parse_allocator(const char **pp,
+					struct dcma_region_spec *spec)
+{
+	const char *p = *pp, *start;
+	size_t len;
+
+	if (*p != ':')
+		return NULL;
+	for (start = ++p; *p && *p != ','; p++)
+		;
+	*pp = p;
+	len = p - start;
+	if (!len)
+		return "empty allocator name";
+	if (len >= DCMA_ALLOCATOR_NAME_LEN)
+		return "unknown allocator";
+	memcpy(spec->allocator, start, len);
+	if (!dcma_allocator_find(spec->allocator))
+		return "unknown allocator";
+	return NULL;
+}
+
+/* ",<flag>" as often as given: reusable, exclusive, reserve=<size> */
+static const char *dcma_parse_flags(const char **pp, struct dcma_region_spec *spec)
+{
+	const char *p = *pp, *start;
+	size_t len;
+	int ret;
+
+	while (*p == ',') {
+		for (start = ++p; *p && *p != ','; p++)
+			;
+		len = p - start;
+		if (len == 8 && !strncmp(start, "reusable", len)) {
+			spec->exclusive = false;
+		} else if (len == 9 && !strncmp(start, "exclusive", len)) {
+			spec->exclusive = true;
+		} else if (len >= 8 && !strncmp(start, "reserve=", 8)) {
+			ret = dcma_parse_memsize(start + 8, &p, &spec->reserve);
+			if (ret || (*p && *p != ','))
+				return ret == -ERANGE ? "reserve too large" :
+							"bad reserve size";
+		} else {
+			return "unknown flag (allowed: reusable, exclusive, reserve=<size>)";
+		}
+	}
+	*pp = p;
+	return NULL;
+}
+
 /**
  * dcma_parse_region() - parse one region of "dcma="
  * @token: "<name>=<size>[@<base>][/<align>][:<allocator>][,<flag>...]"
  * @spec: filled in on success; left in an unspecified state on failure
- * @reason: on failure, set to a static string saying what is wrong
+ * @reason: set to NULL on success, or to a static string saying what is
+ *	wrong
  *
  * Checks the syntax and everything that can be checked without knowing
  * the machine: the name's characters and length, non-zero page-multiple
@@ -183,135 +309,26 @@ static int dcma_parse_memsize(const char *s, const char **end, u64 *val)
 int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 		      const char **reason)
 {
-	const char *p = token, *start, *problem;
-	size_t len;
-	int ret;
+	const char *p = token;
 
 	memset(spec, 0, sizeof(*spec));
-
-	for (start = p; dcma_name_char(*p); p++)
-		;
-	len = p - start;
-	if (!len) {
-		*reason = *p == '=' ? "empty name" :
-			  *p ? "bad character in name (allowed: A-Z a-z 0-9 _ -)" :
-			  "empty region";
-		return -EINVAL;
-	}
-	if (len >= DCMA_NAME_LEN) {
-		*reason = "name longer than 31 characters";
-		return -EINVAL;
-	}
-	if (*p != '=') {
-		*reason = *p ? "bad character in name (allowed: A-Z a-z 0-9 _ -)" :
-			  "missing '=<size>'";
-		return -EINVAL;
-	}
-	memcpy(spec->name, start, len);
-	p++;
-
-	ret = dcma_parse_memsize(p, &p, &spec->size);
-	if (ret) {
-		*reason = ret == -ERANGE ? "size too large" : "bad size";
-		return -EINVAL;
-	}
-	if (!spec->size) {
-		*reason = "size is zero";
-		return -EINVAL;
-	}
-	if (!IS_ALIGNED(spec->size, PAGE_SIZE)) {
-		*reason = "size is not a multiple of the page size";
-		return -EINVAL;
-	}
-
-	if (*p == '@') {
-		ret = dcma_parse_memsize(p + 1, &p, &spec->base);
-		if (ret) {
-			*reason = ret == -ERANGE ? "base too large" : "bad base";
-			return -EINVAL;
-		}
-		if (!IS_ALIGNED(spec->base, PAGE_SIZE)) {
-			*reason = "base is not page aligned";
-			return -EINVAL;
-		}
-		if (spec->base + spec->size - 1 < spec->base) {
-			*reason = "region wraps around the address space";
-			return -EINVAL;
-		}
-		spec->fixed = true;
-	}
-
-	if (*p == '/') {
-		ret = dcma_parse_memsize(p + 1, &p, &spec->align);
-		if (ret) {
-			*reason = ret == -ERANGE ? "alignment too large" :
-						   "bad alignment";
-			return -EINVAL;
-		}
-		if (!spec->align || !is_power_of_2(spec->align)) {
-			*reason = "alignment is not a power of two";
-			return -EINVAL;
-		}
-		if (spec->align < PAGE_SIZE) {
-			*reason = "alignment is smaller than the page size";
-			return -EINVAL;
-		}
-		if (spec->fixed && !IS_ALIGNED(spec->base, spec->align)) {
-			*reason = "base is not a multiple of the alignment";
-			return -EINVAL;
-		}
-	}
-
-	if (*p == ':') {
-		for (start = ++p; *p && *p != ','; p++)
-			;
-		len = p - start;
-		if (!len) {
-			*reason = "empty allocator name";
-			return -EINVAL;
-		}
-		if (len >= DCMA_ALLOCATOR_NAME_LEN) {
-			*reason = "unknown allocator";
-			return -EINVAL;
-		}
-		memcpy(spec->allocator, start, len);
-		if (!dcma_allocator_find(spec->allocator)) {
-			*reason = "unknown allocator";
-			return -EINVAL;
-		}
-	}
-
-	while (*p == ',') {
-		for (start = ++p; *p && *p != ','; p++)
-			;
-		len = p - start;
-		if (len == 8 && !strncmp(start, "reusable", len)) {
-			spec->exclusive = false;
-		} else if (len == 9 && !strncmp(start, "exclusive", len)) {
-			spec->exclusive = true;
-		} else if (len >= 8 && !strncmp(start, "reserve=", 8)) {
-			ret = dcma_parse_memsize(start + 8, &p, &spec->reserve);
-			if (ret || (*p && *p != ',')) {
-				*reason = ret == -ERANGE ? "reserve too large" :
-							   "bad reserve size";
-				return -EINVAL;
-			}
-		} else {
-			*reason = "unknown flag (allowed: reusable, exclusive, reserve=<size>)";
-			return -EINVAL;
-		}
-	}
-
-	if (*p) {
+	/* the parts in their order; each one after the last one's end */
+	*reason = dcma_parse_name(&p, spec);
+	if (!*reason)
+		*reason = dcma_parse_size(&p, spec);
+	if (!*reason)
+		*reason = dcma_parse_base(&p, spec);
+	if (!*reason)
+		*reason = dcma_parse_align(&p, spec);
+	if (!*reason)
+		*reason = dcma_parse_allocator(&p, spec);
+	if (!*reason)
+		*reason = dcma_parse_flags(&p, spec);
+	if (!*reason && *p)
 		*reason = "trailing characters (expected @base, /align, :allocator or ,flag)";
-		return -EINVAL;
-	}
-	problem = dcma_reserve_problem(spec);
-	if (problem) {
-		*reason = problem;
-		return -EINVAL;
-	}
-	return 0;
+	if (!*reason)
+		*reason = dcma_reserve_problem(spec);
+	return *reason ? -EINVAL : 0;
 }
 
 /**
@@ -472,28 +489,15 @@ static bool dcma_pci_char(char c)
 	return isxdigit(c) || strchr("*?[]!-:", c);
 }
 
-/**
- * dcma_parse_rule() - parse one rule of "dcma_map="
- * @token: "<device>[/<kind>]=<region>[,<region>...][:<policy>]"
- * @spec: filled in on success; left in an unspecified state on failure
- * @reason: on failure, set to a static string saying what is wrong
- *
- * Checks the syntax: the globs' characters, lengths and brackets, the
- * region names' characters, no region listed twice.  Whether the regions
- * exist is checked when the map is applied.
- *
- * Context: Any context.
- * Return: 0, or -EINVAL (with *@reason set) for a malformed token.
+/*
+ * "[driver:|pci:]<device>[/<kind>]=": the device pattern and the kind
+ * pattern.  Returns the position after the '=', or NULL with *@reason.
  */
-int dcma_parse_rule(const char *token, struct dcma_rule_spec *spec,
-		    const char **reason)
+static const char *dcma_parse_device(const char *p, struct dcma_rule_spec *spec,
+				     const char **reason)
 {
-	const char *p = token, *start;
 	bool (*ok)(char c) = dcma_glob_char;
-	size_t len;
 	int i;
-
-	memset(spec, 0, sizeof(*spec));
 
 	if (!strncmp(p, "driver:", 7)) {
 		spec->match = DCMA_MATCH_DRIVER;
@@ -505,7 +509,7 @@ int dcma_parse_rule(const char *token, struct dcma_rule_spec *spec,
 	}
 	if (!*p || *p == '=' || *p == '/') {
 		*reason = *p ? "empty device pattern" : "empty rule";
-		return -EINVAL;
+		return NULL;
 	}
 	p = dcma_parse_glob(p, spec->glob, sizeof(spec->glob), ok,
 			    spec->match == DCMA_MATCH_PCI ?
@@ -513,7 +517,7 @@ int dcma_parse_rule(const char *token, struct dcma_rule_spec *spec,
 			    "bad device pattern (1 to 63 characters, no ; = / , or space, brackets closed)",
 			    reason);
 	if (!p)
-		return -EINVAL;
+		return NULL;
 	if (spec->match == DCMA_MATCH_PCI)
 		for (i = 0; spec->glob[i]; i++)
 			spec->glob[i] = tolower(spec->glob[i]);
@@ -524,17 +528,31 @@ int dcma_parse_rule(const char *token, struct dcma_rule_spec *spec,
 				    "bad kind pattern (1 to 31 of A-Z a-z 0-9 _ - and * ? [ ] !)",
 				    reason);
 		if (!p)
-			return -EINVAL;
+			return NULL;
 	}
 	if (*p != '=') {
 		*reason = !*p ? "missing '=<region>'" :
 			  spec->kind[0] ? "bad character in kind pattern" :
 			  "bad character in device pattern";
-		return -EINVAL;
+		return NULL;
 	}
+	return p + 1;
+}
 
-	do {
-		for (start = ++p; dcma_name_char(*p); p++)
+/*
+ * "<region>[,<region>...]": up to DCMA_RULE_REGIONS valid names, none
+ * twice.  Returns the position after the last one, or NULL with *@reason.
+ */
+static const char *dcma_parse_rule_regions(const char *p,
+					   struct dcma_rule_spec *spec,
+					   const char **reason)
+{
+	const char *start;
+	size_t len;
+	int i;
+
+	for (;;) {
+		for (start = p; dcma_name_char(*p); p++)
 			;
 		len = p - start;
 		if (!dcma_name_valid(start, len)) {
@@ -542,37 +560,74 @@ int dcma_parse_rule(const char *token, struct dcma_rule_spec *spec,
 				  *p && *p != ',' && *p != ':' ?
 				  "bad character in region name (allowed: A-Z a-z 0-9 _ -)" :
 				  "empty region name";
-			return -EINVAL;
+			return NULL;
 		}
 		if (spec->nr_regions == DCMA_RULE_REGIONS) {
 			*reason = "more than 8 regions in one rule";
-			return -EINVAL;
+			return NULL;
 		}
 		memcpy(spec->regions[spec->nr_regions], start, len);
 		for (i = 0; i < spec->nr_regions; i++)
 			if (!strcmp(spec->regions[i],
 				    spec->regions[spec->nr_regions])) {
 				*reason = "region listed twice";
-				return -EINVAL;
+				return NULL;
 			}
 		spec->nr_regions++;
-	} while (*p == ',');
-
-	if (*p == ':') {
+		if (*p != ',')
+			return p;
 		p++;
-		if (!strcmp(p, "fallback")) {
-			spec->fallback = true;
-		} else if (strcmp(p, "fail")) {
-			*reason = "unknown policy (allowed: fail, fallback)";
-			return -EINVAL;
-		}
-		p += strlen(p);
 	}
-	if (*p) {
+}
+
+/* ":<policy>", if there.  Returns the position after it, or NULL */
+static const char *dcma_parse_policy(const char *p, struct dcma_rule_spec *spec,
+				     const char **reason)
+{
+	if (*p != ':')
+		return p;
+	p++;
+	if (!strcmp(p, "fallback")) {
+		spec->fallback = true;
+	} else if (strcmp(p, "fail")) {
+		*reason = "unknown policy (allowed: fail, fallback)";
+		return NULL;
+	}
+	return p + strlen(p);
+}
+
+/**
+ * dcma_parse_rule() - parse one rule of "dcma_map="
+ * @token: "<device>[/<kind>]=<region>[,<region>...][:<policy>]"
+ * @spec: filled in on success; left in an unspecified state on failure
+ * @reason: set to NULL on success, or to a static string saying what is
+ *	wrong
+ *
+ * Checks the syntax: the globs' characters, lengths and brackets, the
+ * region names' characters, no region listed twice.  Whether the regions
+ * exist is checked when the map is applied.
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL (with *@reason set) for a malformed token.
+ */
+int dcma_parse_rule(const char *token, struct dcma_rule_spec *spec,
+		    const char **reason)
+{
+	const char *p = token;
+
+	memset(spec, 0, sizeof(*spec));
+	*reason = NULL;
+	/* the parts in their order; each one after the last one's end */
+	p = dcma_parse_device(p, spec, reason);
+	if (p)
+		p = dcma_parse_rule_regions(p, spec, reason);
+	if (p)
+		p = dcma_parse_policy(p, spec, reason);
+	if (p && *p) {
 		*reason = "bad character in region name (allowed: A-Z a-z 0-9 _ -)";
-		return -EINVAL;
+		p = NULL;
 	}
-	return 0;
+	return p ? 0 : -EINVAL;
 }
 
 static bool dcma_rule_same_regions(const struct dcma_rule_spec *a,
