@@ -128,7 +128,7 @@ static void dcma_ff_info(void *state, struct dcma_alloc_info *info)
 	}
 }
 
-struct dcma_allocator_ops dcma_firstfit_ops = {
+const struct dcma_allocator_ops dcma_firstfit_ops = {
 	.name		= "ff",
 	.node_size	= 0,
 	.create		= dcma_ff_create,

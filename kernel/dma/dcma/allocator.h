@@ -6,8 +6,8 @@
  * region core (region.c) claims those pages from the page allocator and
  * keeps the buffers.  Allocators are pure bookkeeping over one range of
  * page frame numbers: they include no device, DMA or page-allocator
- * header, so the host harness in selftests/host compiles these very files
- * and checks them against a reference model.
+ * header, so that a userspace harness can compile these very files and
+ * check them against a reference model.
  *
  * Memory and locking contract:
  *
@@ -26,7 +26,6 @@
 #ifndef _KERNEL_DMA_DCMA_ALLOCATOR_H
 #define _KERNEL_DMA_DCMA_ALLOCATOR_H
 
-#include <linux/list.h>
 #include <linux/types.h>
 
 #define DCMA_ALLOCATOR_NAME_LEN	16
@@ -64,7 +63,6 @@ struct dcma_alloc_info {
  *	one earlier allocation.  Returns a node for the caller to free
  *	(NULL when @node_size is 0).
  * @info: fill *@info.
- * @list: entry in the list of registered allocators
  */
 struct dcma_allocator_ops {
 	const char *name;
@@ -76,13 +74,11 @@ struct dcma_allocator_ops {
 		     unsigned long *pfn, void *node);
 	void *(*free)(void *state, unsigned long pfn, unsigned long nr);
 	void (*info)(void *state, struct dcma_alloc_info *info);
-	struct list_head list;
 };
 
-int dcma_allocator_register(struct dcma_allocator_ops *ops);
 const struct dcma_allocator_ops *dcma_allocator_find(const char *name);
 
-extern struct dcma_allocator_ops dcma_bestfit_ops;
-extern struct dcma_allocator_ops dcma_firstfit_ops;
+extern const struct dcma_allocator_ops dcma_bestfit_ops;
+extern const struct dcma_allocator_ops dcma_firstfit_ops;
 
 #endif /* _KERNEL_DMA_DCMA_ALLOCATOR_H */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/errno.h>
+#include <linux/kernel.h>
 
 #include "model.h"
 #include "sweep.h"
