@@ -31,7 +31,7 @@ result() {	# NAME OK? OUTPUT
 }
 
 cd "$top" || exit 1
-kfiles=$(find kernel include samples -name '*.[ch]' | sort)
+kfiles=$(find kernel include selftests/edu -name '*.[ch]' | sort)
 patches=$(ls scripts/patches/*.patch)
 
 for f in $kfiles; do

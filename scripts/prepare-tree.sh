@@ -74,13 +74,17 @@ link() {	# link SRC-IN-PROJECT DST-IN-TREE
 	fi
 }
 
-for d in kernel include Documentation samples; do
+for d in kernel include Documentation; do
 	[ -d "$top/$d" ] || continue
 	for f in $(cd "$top" && find "$d" -type f); do
 		link "$f" "$f"
 	done
 done
 link Kconfig kernel/dma/dcma/Kconfig
+# the tests' edu DMA engine driver, a sample in the tree
+for f in $(cd "$top/selftests/edu" && find . -type f); do
+	link "selftests/edu/${f#./}" "samples/dcma/${f#./}"
+done
 if [ -d "$top/selftests/dcma" ]; then
 	for f in $(cd "$top/selftests" && find dcma -type f); do
 		link "selftests/$f" "tools/testing/selftests/$f"
