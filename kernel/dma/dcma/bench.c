@@ -841,7 +841,8 @@ static int __init bench_init(void)
 			bench_pdevs[i] = platform_device_register_simple("dcma-bench",
 									 i, NULL, 0);
 	dir = debugfs_lookup("dcma", NULL);
-	debugfs_create_file("bench", 0600, dir, NULL, &bench_fops);
+	if (dir)
+		debugfs_create_file("bench", 0600, dir, NULL, &bench_fops);
 	dput(dir);
 	return 0;
 

@@ -79,7 +79,8 @@ static int __init dcma_fail_claim_init(void)
 {
 	struct dentry *dir = debugfs_lookup("dcma", NULL);
 
-	fault_create_debugfs_attr("fail_claim", dir, &dcma_fail_claim);
+	if (dir)
+		fault_create_debugfs_attr("fail_claim", dir, &dcma_fail_claim);
 	dput(dir);
 	return 0;
 }

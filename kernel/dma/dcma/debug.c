@@ -438,8 +438,10 @@ static int __init dcma_debug_init(void)
 	struct dentry *dir;
 	int id;
 
+	/* no directory, no knob: not at the debugfs root instead */
 	dir = debugfs_lookup("dcma", NULL);
-	debugfs_create_file("test", 0600, dir, NULL, &dcma_test_fops);
+	if (dir)
+		debugfs_create_file("test", 0600, dir, NULL, &dcma_test_fops);
 	dput(dir);
 	if (platform_driver_register(&dcma_test_driver))
 		pr_err("cannot register the test devices' driver\n");
