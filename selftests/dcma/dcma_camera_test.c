@@ -222,6 +222,47 @@ TEST_F_TIMEOUT(cam, capture, 300)
 }
 
 /*
+ * A buffer of @size bytes from @heap: its dma-buf fd, or -errno; with
+ * @map, mapped there and filled with STALE
+ */
+static int heap_buffer(int heap, unsigned long size, unsigned char **map)
+{
+	struct dma_heap_allocation_data data = {
+		.len = size,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int err;
+
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data))
+		return -errno;
+	if (!map)
+		return data.fd;
+	*map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, data.fd, 0);
+	if (*map == MAP_FAILED) {
+		err = errno;
+		close(data.fd);
+		return -err;
+	}
+	memset(*map, STALE, size);
+	return data.fd;
+}
+
+/* Queue dma-buf @dmabuf of @size bytes as capture buffer @index: 0 or -errno */
+static int qbuf_dmabuf(int fd, unsigned int index, int dmabuf,
+		       unsigned long size)
+{
+	struct v4l2_buffer b = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_DMABUF,
+		.index = index,
+		.m.fd = dmabuf,
+		.length = size,
+	};
+
+	return ioctl(fd, VIDIOC_QBUF, &b) ? -errno : 0;
+}
+
+/*
  * Heap buffers as V4L2_MEMORY_DMABUF: vivid attaches and maps them (and
  * writes them through vmap), the frames are seen through the heap's own
  * mappings between DMA_BUF_IOCTL_SYNC calls, and the heap's operations
@@ -230,11 +271,11 @@ TEST_F_TIMEOUT(cam, capture, 300)
 TEST_F_TIMEOUT(cam, heap_import, 300)
 {
 	unsigned long size = self->fmt.fmt.pix.sizeimage, pages[16];
-	struct dma_heap_allocation_data data[NBUF];
 	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, i, k, heap, before;
 	unsigned long long phys[16];
 	unsigned char *map[NBUF];
 	const char *trace, *p;
+	int fds[NBUF];
 	struct v4l2_buffer b;
 	char path[128], why[128];
 	long last_seq = -1;
@@ -250,14 +291,8 @@ TEST_F_TIMEOUT(cam, heap_import, 300)
 	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
 	ASSERT_EQ(0, write_file(TRACEFS "/events/dcma/dcma_heap_op/enable", "1"));
 	for (i = 0; i < NBUF; i++) {
-		memset(&data[i], 0, sizeof(data[i]));
-		data[i].len = size;
-		data[i].fd_flags = O_RDWR | O_CLOEXEC;
-		ASSERT_EQ(0, ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data[i]));
-		map[i] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			      data[i].fd, 0);
-		ASSERT_NE(MAP_FAILED, map[i]);
-		memset(map[i], STALE, size);
+		fds[i] = heap_buffer(heap, size, &map[i]);
+		ASSERT_LE(0, fds[i]);
 	}
 	close(heap);
 	/* the heap's buffers are in the region; vivid allocated none */
@@ -266,15 +301,8 @@ TEST_F_TIMEOUT(cam, heap_import, 300)
 	EXPECT_EQ(0, owned_buffers(self->region, VIVID, phys, pages, 16));
 
 	ASSERT_EQ(NBUF, reqbufs(self->fd, V4L2_MEMORY_DMABUF, NBUF));
-	for (i = 0; i < NBUF; i++) {
-		memset(&b, 0, sizeof(b));
-		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-		b.memory = V4L2_MEMORY_DMABUF;
-		b.index = i;
-		b.m.fd = data[i].fd;
-		b.length = size;
-		ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QBUF, &b));
-	}
+	for (i = 0; i < NBUF; i++)
+		ASSERT_EQ(0, qbuf_dmabuf(self->fd, i, fds[i], size));
 	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &type));
 	for (k = 0; k < 10; k++) {
 		struct dma_buf_sync sync = {
@@ -284,23 +312,21 @@ TEST_F_TIMEOUT(cam, heap_import, 300)
 		ASSERT_EQ(0, dqbuf(self->fd, V4L2_MEMORY_DMABUF, &b));
 		EXPECT_GT((long)b.sequence, last_seq);
 		last_seq = b.sequence;
-		ASSERT_EQ(0, ioctl(data[b.index].fd, DMA_BUF_IOCTL_SYNC, &sync));
+		ASSERT_EQ(0, ioctl(fds[b.index], DMA_BUF_IOCTL_SYNC, &sync));
 		EXPECT_TRUE(colour_bar(map[b.index], &self->fmt, why, sizeof(why)))
 			TH_LOG("frame %u in heap buffer %u: %s", b.sequence,
 			       b.index, why);
 		memset(map[b.index], STALE, size);
 		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
-		ASSERT_EQ(0, ioctl(data[b.index].fd, DMA_BUF_IOCTL_SYNC, &sync));
-		b.m.fd = data[b.index].fd;
-		b.length = size;
-		ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QBUF, &b));
+		ASSERT_EQ(0, ioctl(fds[b.index], DMA_BUF_IOCTL_SYNC, &sync));
+		ASSERT_EQ(0, qbuf_dmabuf(self->fd, b.index, fds[b.index], size));
 	}
 	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMOFF, &type));
 	ASSERT_EQ(0, reqbufs(self->fd, V4L2_MEMORY_DMABUF, 0));
 	ASSERT_EQ(0, write_file(TRACEFS "/events/dcma/dcma_heap_op/enable", "0"));
 	for (i = 0; i < NBUF; i++) {
 		munmap(map[i], size);
-		close(data[i].fd);
+		close(fds[i]);
 	}
 	EXPECT_EQ(before, owned_buffers(self->region, "dma-heap", phys, pages, 16));
 	region_as_before(_metadata, self->reg);
@@ -449,11 +475,7 @@ TEST_F_TIMEOUT(cam, close_while_exported, 300)
 TEST_F_TIMEOUT(cam, heap_freed_while_queued, 300)
 {
 	unsigned long size = self->fmt.fmt.pix.sizeimage, pages[16];
-	struct dma_heap_allocation_data data = {
-		.len = size,
-		.fd_flags = O_RDWR | O_CLOEXEC,
-	};
-	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, i, k, heap, before;
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, i, k, heap, before, dmabuf;
 	unsigned long long phys[16];
 	struct v4l2_buffer b;
 	char path[128];
@@ -466,17 +488,11 @@ TEST_F_TIMEOUT(cam, heap_freed_while_queued, 300)
 	before = owned_buffers(self->region, "dma-heap", phys, pages, 16);
 	ASSERT_EQ(NBUF, reqbufs(self->fd, V4L2_MEMORY_DMABUF, NBUF));
 	for (i = 0; i < NBUF; i++) {
-		data.fd = 0;
-		ASSERT_EQ(0, ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data));
-		memset(&b, 0, sizeof(b));
-		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-		b.memory = V4L2_MEMORY_DMABUF;
-		b.index = i;
-		b.m.fd = data.fd;
-		b.length = size;
-		ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QBUF, &b));
+		dmabuf = heap_buffer(heap, size, NULL);
+		ASSERT_LE(0, dmabuf);
+		ASSERT_EQ(0, qbuf_dmabuf(self->fd, i, dmabuf, size));
 		/* vivid's reference is the only one left */
-		close(data.fd);
+		close(dmabuf);
 	}
 	close(heap);
 	EXPECT_EQ(before + NBUF, owned_buffers(self->region, "dma-heap", phys,
@@ -495,10 +511,7 @@ TEST_F_TIMEOUT(cam, heap_freed_while_queued, 300)
 	 * A failed QBUF makes vb2 let go of the buffer's dma-buf: that one,
 	 * and only that one, is freed there
 	 */
-	b.m.fd = -1;
-	b.length = size;
-	EXPECT_EQ(-1, ioctl(self->fd, VIDIOC_QBUF, &b));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, qbuf_dmabuf(self->fd, b.index, -1, size));
 	EXPECT_EQ(before + NBUF - 1, owned_buffers(self->region, "dma-heap", phys,
 						   pages, 16));
 	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMOFF, &type));
@@ -563,13 +576,13 @@ TEST_F_TIMEOUT(cam, foreign_dmabuf, 300)
 	unsigned long size = self->fmt.fmt.pix.sizeimage, pages[16];
 	struct drm_mode_create_dumb dumb = { .width = 960, .height = 1080, .bpp = 32 };
 	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, vgem, i, k, heap = -1;
-	struct dma_heap_allocation_data data[2];
+	int fds[2];
 	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC | DRM_RDWR };
 	struct drm_gem_close gclose = { 0 };
 	const char *other = NULL;
 	unsigned long long phys[16];
 	unsigned char *map[2], *vmap;
-	int before, said, ret, err;
+	int before, said, ret;
 	struct v4l2_buffer b;
 	char path[128], why[128];
 	bool contig;
@@ -588,18 +601,11 @@ TEST_F_TIMEOUT(cam, foreign_dmabuf, 300)
 	said = count_in(klog(), "contiguous chunk is too small");
 
 	ASSERT_EQ(NBUF, reqbufs(self->fd, V4L2_MEMORY_DMABUF, NBUF));
-	memset(&b, 0, sizeof(b));
-	b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	b.memory = V4L2_MEMORY_DMABUF;
-	b.m.fd = prime.fd;
-	b.length = size;
-	ret = ioctl(self->fd, VIDIOC_QBUF, &b);
-	err = errno;
+	ret = qbuf_dmabuf(self->fd, 0, prime.fd, size);
 	TH_LOG("vgem buffer, %s: QBUF %s", contig ? "contiguous" : "scattered",
-	       ret ? strerror(err) : "succeeded");
+	       ret ? strerror(-ret) : "succeeded");
 	if (!contig) {
-		EXPECT_EQ(-1, ret);
-		EXPECT_EQ(EFAULT, err);
+		EXPECT_EQ(-EFAULT, ret);
 		EXPECT_EQ(said + 1, count_in(klog(), "contiguous chunk is too small"));
 	}
 	ASSERT_EQ(0, reqbufs(self->fd, V4L2_MEMORY_DMABUF, 0));
@@ -625,21 +631,9 @@ TEST_F_TIMEOUT(cam, foreign_dmabuf, 300)
 	before = owned_buffers(other, "dma-heap", phys, pages, 16);
 	ASSERT_EQ(2, reqbufs(self->fd, V4L2_MEMORY_DMABUF, 2));
 	for (i = 0; i < 2; i++) {
-		memset(&data[i], 0, sizeof(data[i]));
-		data[i].len = size;
-		data[i].fd_flags = O_RDWR | O_CLOEXEC;
-		ASSERT_EQ(0, ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data[i]));
-		map[i] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			      data[i].fd, 0);
-		ASSERT_NE(MAP_FAILED, map[i]);
-		memset(map[i], STALE, size);
-		memset(&b, 0, sizeof(b));
-		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-		b.memory = V4L2_MEMORY_DMABUF;
-		b.index = i;
-		b.m.fd = data[i].fd;
-		b.length = size;
-		ASSERT_EQ(0, ioctl(self->fd, VIDIOC_QBUF, &b));
+		fds[i] = heap_buffer(heap, size, &map[i]);
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, qbuf_dmabuf(self->fd, i, fds[i], size));
 	}
 	close(heap);
 	EXPECT_EQ(before + 2, owned_buffers(other, "dma-heap", phys, pages, 16));
@@ -650,17 +644,17 @@ TEST_F_TIMEOUT(cam, foreign_dmabuf, 300)
 		};
 
 		ASSERT_EQ(0, dqbuf(self->fd, V4L2_MEMORY_DMABUF, &b));
-		ASSERT_EQ(0, ioctl(data[b.index].fd, DMA_BUF_IOCTL_SYNC, &sync));
+		ASSERT_EQ(0, ioctl(fds[b.index], DMA_BUF_IOCTL_SYNC, &sync));
 		EXPECT_TRUE(colour_bar(map[b.index], &self->fmt, why, sizeof(why)))
 			TH_LOG("frame %u in a buffer of %s: %s", b.sequence, other, why);
 		sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-		ASSERT_EQ(0, ioctl(data[b.index].fd, DMA_BUF_IOCTL_SYNC, &sync));
+		ASSERT_EQ(0, ioctl(fds[b.index], DMA_BUF_IOCTL_SYNC, &sync));
 	}
 	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMOFF, &type));
 	ASSERT_EQ(0, reqbufs(self->fd, V4L2_MEMORY_DMABUF, 0));
 	for (i = 0; i < 2; i++) {
 		munmap(map[i], size);
-		close(data[i].fd);
+		close(fds[i]);
 	}
 	EXPECT_EQ(before, owned_buffers(other, "dma-heap", phys, pages, 16));
 	EXPECT_EQ(0, owned_buffers(self->region, VIVID, phys, pages, 16));
