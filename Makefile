@@ -107,8 +107,8 @@ CMDLINE_x86_64-heaps := $(CMDLINE_HEAPS)
 # there for the smoke test of the camera benchmark's tool: bound to a
 # dcma region on x86_64, on mainline's default area on arm64.
 DTSI_arm64-bench := $(TOP)/scripts/dts/arm64-bench.dtsi
-BENCH_REGIONS := bench-x=1M,exclusive;bench-r=2M,reserve=2M;bench-bad=4M,exclusive,reserve=1M
-BENCH_CAM := bench-cam=72M,reserve=20M
+BENCH_REGIONS := bench-x=1M,exclusive;bench-r=2M,pool=2M;bench-bad=4M,exclusive,pool=1M
+BENCH_CAM := bench-cam=72M,pool=20M
 BENCH_arm64 := cma=24M dcma=$(BENCH_REGIONS) $(VIVID) dcma.bench=1
 BENCH_x86_64 := cma=64M dcma=bench-a=64M;bench-b=64M;$(BENCH_CAM);$(BENCH_REGIONS) \
 	dcma_map=dcma-bench.0=bench-a;dcma-bench.2=bench-b;vivid.0=bench-cam \

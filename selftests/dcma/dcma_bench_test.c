@@ -2,13 +2,13 @@
 /*
  * A smoke run of the benchmark (CONFIG_DCMA_BENCH): every command gives
  * well-formed figures for both dcma and mainline CMA, bad commands and bad
- * reserve targets are refused, and a region's reserve fills up and serves
+ * pool targets are refused, and a region's pool fills up and serves
  * allocations.  The figures themselves are not judged; "make bench" does
  * that.  Runs in the benchmark boots ("dcma.bench=1" on the command line),
  * which have its devices ("linux,dcma-bench" device-tree nodes, or "cma="
  * and dcma_map= rules for dcma-bench.0 and .2), the dcma regions
  * bench-a (reusable) and bench-x (exclusive), bench-r (2 MiB, with
- * "reserve=2M") and the refused bench-bad; skipped elsewhere.
+ * "pool=2M") and the refused bench-bad; skipped elsewhere.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 #include "dcma_util.h"
 
 #define BENCH		DCMA_DIR "/bench"
-#define RESERVE(r)	"/sys/kernel/mm/dcma/" r "/reserve_pages"
+#define POOL(r)	"/sys/kernel/mm/dcma/" r "/pool_pages"
 
 static char out[65536];
 
@@ -218,41 +218,41 @@ TEST_F(bench, bad_commands)
 	EXPECT_EQ(-EINVAL, bench("idle 4096 1 1"));
 }
 
-TEST_F(bench, reserve)
+TEST_F(bench, pool)
 {
 	long before, hits;
 	int i;
 
 	NEED_BENCH();
-	EXPECT_EQ(-EINVAL, write_file(RESERVE("bench-a"), "many"));
-	EXPECT_EQ(-EINVAL, write_file(RESERVE("bench-a"), "99999999"));
-	EXPECT_EQ(-EOPNOTSUPP, write_file(RESERVE("bench-x"), "512"));
+	EXPECT_EQ(-EINVAL, write_file(POOL("bench-a"), "many"));
+	EXPECT_EQ(-EINVAL, write_file(POOL("bench-a"), "99999999"));
+	EXPECT_EQ(-EOPNOTSUPP, write_file(POOL("bench-x"), "512"));
 
-	ASSERT_EQ(0, write_file(RESERVE("bench-a"), "1000"));
+	ASSERT_EQ(0, write_file(POOL("bench-a"), "1000"));
 	/* claimed in the background */
-	for (i = 0; i < 100 && stat_of("bench-a", "reserve_pages") < 1000; i++)
+	for (i = 0; i < 100 && stat_of("bench-a", "pool_pages") < 1000; i++)
 		usleep(100000);
-	EXPECT_GE(stat_of("bench-a", "reserve_pages"), 1000);
-	EXPECT_GE(stat_of("bench-a", "reserve_target"), 1000);
+	EXPECT_GE(stat_of("bench-a", "pool_pages"), 1000);
+	EXPECT_GE(stat_of("bench-a", "pool_target"), 1000);
 
-	before = stat_of("bench-a", "pages_from_reserve");
+	before = stat_of("bench-a", "pages_from_pool");
 	ASSERT_EQ(0, bench("idle 65536 4"));
-	hits = stat_of("bench-a", "pages_from_reserve") - before;
-	EXPECT_EQ(4 * 16, hits) TH_LOG("%ld pages came from the reserve", hits);
+	hits = stat_of("bench-a", "pages_from_pool") - before;
+	EXPECT_EQ(4 * 16, hits) TH_LOG("%ld pages came from the pool", hits);
 	/* puts refill it: still full */
-	EXPECT_GE(stat_of("bench-a", "reserve_pages"), 1000);
+	EXPECT_GE(stat_of("bench-a", "pool_pages"), 1000);
 
-	ASSERT_EQ(0, write_file(RESERVE("bench-a"), "0"));
-	for (i = 0; i < 100 && stat_of("bench-a", "reserve_pages") > 0; i++)
+	ASSERT_EQ(0, write_file(POOL("bench-a"), "0"));
+	for (i = 0; i < 100 && stat_of("bench-a", "pool_pages") > 0; i++)
 		usleep(100000);
-	EXPECT_EQ(0, stat_of("bench-a", "reserve_pages"));
+	EXPECT_EQ(0, stat_of("bench-a", "pool_pages"));
 }
 
 /*
- * "reserve=" on the command line: bench-r fills its reserve at boot, and
+ * "pool=" on the command line: bench-r fills its pool at boot, and
  * bench-bad (exclusive) is refused with one message naming the problem
  */
-TEST_F(bench, boot_reserve)
+TEST_F(bench, boot_pool)
 {
 	const char *log;
 	char want[256];
@@ -260,19 +260,19 @@ TEST_F(bench, boot_reserve)
 
 	NEED_BENCH();
 	ASSERT_TRUE(cmdline_has("dcma=")) TH_LOG("no dcma= on the command line");
-	for (i = 0; i < 100 && stat_of("bench-r", "reserve_pages") < 512; i++)
+	for (i = 0; i < 100 && stat_of("bench-r", "pool_pages") < 512; i++)
 		usleep(100000);
-	EXPECT_EQ(512, stat_of("bench-r", "reserve_target"));
-	EXPECT_EQ(512, stat_of("bench-r", "reserve_pages"));
+	EXPECT_EQ(512, stat_of("bench-r", "pool_target"));
+	EXPECT_EQ(512, stat_of("bench-r", "pool_pages"));
 
 	log = klog();
 	ASSERT_NE(NULL, log);
 	snprintf(want, sizeof(want),
-		 "skipped \"bench-bad=4M,exclusive,reserve=1M\" in dcma=: reserve on an exclusive region");
+		 "skipped \"bench-bad=4M,exclusive,pool=1M\" in dcma=: pool on an exclusive region");
 	EXPECT_NE(NULL, strstr(log, want)) TH_LOG("no \"%s\" in the log", want);
 	/* and nothing of it was created */
 	EXPECT_EQ(NULL, strstr(log, "region bench-bad:"));
-	EXPECT_EQ(-1, stat_of("bench-bad", "reserve_pages"));
+	EXPECT_EQ(-1, stat_of("bench-bad", "pool_pages"));
 }
 
 /*

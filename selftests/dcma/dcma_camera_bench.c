@@ -114,7 +114,7 @@ static bool setup_dcma(struct area *a)
 		return false;
 	a->base_pfn = reg->base / PAGE;
 	a->pages = reg->pages;
-	res = sysfs_counter(a->name, "reserve_pages");
+	res = sysfs_counter(a->name, "pool_pages");
 	a->lendable = res > 0 && res < (long)a->pages ? a->pages - res : a->pages;
 	return true;
 }

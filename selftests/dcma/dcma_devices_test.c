@@ -708,7 +708,7 @@ static int alloc_zeroed(const char *region, unsigned long long *phys,
  * the next owner of its range on every path: the DMA API with and without
  * a kernel mapping, dma_alloc_pages() and dcma_alloc() on an exclusive
  * region, and the region layer on an exclusive region, on a reusable one
- * whose freed pages went to the page allocator, and on one whose reserve
+ * whose freed pages went to the page allocator, and on one whose pool
  * kept them.  The second allocation must land where the first one was,
  * or the check would prove nothing.
  */
@@ -754,14 +754,14 @@ TEST_F(dev, no_stale_data)
 	for (int i = 0; i < n; i++) {
 		struct region *r = &regions[i];
 		int k = strcmp(r->mode, "reusable") ? 0 :
-			sysfs_counter(r->name, "reserve_pages") > 0 ? 2 : 1;
+			sysfs_counter(r->name, "pool_pages") > 0 ? 2 : 1;
 
 		if (!picked[k] && r->free >= 64 && !r->used)
 			picked[k] = r->name;
 	}
 	for (int k = 0; k < 3; k++) {
 		if (!picked[k]) {
-			TH_LOG("no idle %s region to try", k == 2 ? "reusable region with a reserve" :
+			TH_LOG("no idle %s region to try", k == 2 ? "reusable region with a pool" :
 			       k ? "reusable" : "exclusive");
 			continue;
 		}

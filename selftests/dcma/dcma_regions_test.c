@@ -151,8 +151,8 @@ static bool dt_size(const char *node, const char *prop, unsigned long long *val)
 /*
  * Every "linux,dcma" reserved-memory node is a region named after its
  * label or node name, except a malformed one (no-map, a bad label, a
- * reserve larger than the region), which the kernel log reports as
- * skipped; a region's "linux,dcma-reserve" is its reserve target.  With "dcma.shared_dma_pool=1" the
+ * pool larger than the region), which the kernel log reports as
+ * skipped; a region's "linux,dcma-pool" is its pool target.  With "dcma.shared_dma_pool=1" the
  * reusable "shared-dma-pool" nodes other than the default CMA area are
  * regions too.
  */
@@ -160,7 +160,7 @@ TEST_F(dcma, dt_regions)
 {
 	bool takeover = cmdline_has("dcma.shared_dma_pool=1");
 	char compat[128], name[64], needle[300];
-	unsigned long long reserve;
+	unsigned long long pool_size;
 	const char *log;
 	int found = 0;
 	struct dirent *de;
@@ -201,10 +201,10 @@ TEST_F(dcma, dt_regions)
 			EXPECT_TRUE(skipped);
 		/* a skipped node makes no region, any other node does */
 		EXPECT_EQ(skipped, !find_region(self->r, self->n, name));
-		/* and "linux,dcma-reserve" is its reserve, in pages */
-		if (!skipped && dt_size(de->d_name, "linux,dcma-reserve", &reserve))
-			EXPECT_EQ((long)(reserve / PAGE),
-				  sysfs_counter(name, "reserve_pages"))
+		/* and "linux,dcma-pool" is its pool, in pages */
+		if (!skipped && dt_size(de->d_name, "linux,dcma-pool", &pool_size))
+			EXPECT_EQ((long)(pool_size / PAGE),
+				  sysfs_counter(name, "pool_pages"))
 				TH_LOG("region %s", name);
 	}
 	closedir(dir);
@@ -291,7 +291,7 @@ TEST_F(dcma, alloc_inside_aligned_disjoint)
 		ASSERT_EQ(r->holes, now->holes);
 		/*
 		 * the pages are back; allow for this process's own faults,
-		 * and for a reserve's worker, which refills the reserve and
+		 * and for a pool's worker, which refills the pool and
 		 * gives the puts' surplus back in the background
 		 */
 		for (int t = 0; t < 50; t++) {

@@ -7,15 +7,15 @@
  * the region is as before and can be taken whole afterwards.
  *
  * stress.load: one worker per CPU allocating, filling, getting, putting and
- * freeing buffers in a reusable region with a reserve, one without and
+ * freeing buffers in a reusable region with a pool, one without and
  * two exclusive ones, through the region layer, the DMA API of the test
  * devices and the regions' dma-buf heaps; meanwhile a chaos thread
- * changes the reserve's target and unplugs and plugs dcma-test.2 (no
+ * changes the pool's target and unplugs and plugs dcma-test.2 (no
  * driver) and dcma-test.3 (with one), and a filler thread fills and drops
  * the page cache so that the reusable regions are lent out and taken
  * back.  Every buffer must start zeroed and lie in its region.  At the
  * end every region is where it started: the debugfs "regions" line, the
- * reserve at its target, allocations and frees counted by dcma equal to
+ * pool at its target, allocations and frees counted by dcma equal to
  * those the test saw succeed, no buffer left, CmaFree as before, and no
  * kernel report in the log.
  *
@@ -47,11 +47,11 @@
 #include "../kselftest_harness.h"
 #include "dcma_util.h"
 
-#define RESERVED	"cam"		/* reusable, given a reserve here */
-#define UNRESERVED	"nvm"		/* reusable, no reserve */
+#define POOLED	"cam"		/* reusable, given a pool here */
+#define UNPOOLED	"nvm"		/* reusable, no pool */
 #define NR_USED		4
 static const char *const used_regions[NR_USED] = {
-	RESERVED, UNRESERVED, "carve", "tiny"
+	POOLED, UNPOOLED, "carve", "tiny"
 };
 
 #define MAX_WORKERS	8
@@ -613,10 +613,10 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static const char *const reserve_targets[] = { "0", "128", "512", "1024" };
+static const char *const pool_targets[] = { "0", "128", "512", "1024" };
 
 /*
- * Reserve targets and test devices; page cache.  Returns at the stop.
+ * Pool targets and test devices; page cache.  Returns at the stop.
  * Leaves the devices plugged; the caller restores the target.
  */
 static void *chaos_main(void *arg)
@@ -626,12 +626,12 @@ static void *chaos_main(void *arg)
 	bool out[2] = { false, false };
 	char path[128], dev[32];
 
-	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%s/reserve_pages",
-		 RESERVED);
+	snprintf(path, sizeof(path), "/sys/kernel/mm/dcma/%s/pool_pages",
+		 POOLED);
 	while (!atomic_load(&st->stop)) {
 		seed = seed * 1103515245 + 12345;
 		if ((seed >> 16) % 2) {
-			write_file(path, reserve_targets[(seed >> 8) % 4]);
+			write_file(path, pool_targets[(seed >> 8) % 4]);
 		} else {
 			int d = (seed >> 8) % 2;
 
@@ -678,7 +678,7 @@ static void *filler_main(void *arg)
 struct snapshot {
 	struct region r[MAX_REGIONS];
 	int n;
-	long allocs[NR_USED], frees[NR_USED], reserve[NR_USED];
+	long allocs[NR_USED], frees[NR_USED], pool[NR_USED];
 	struct page_flags pf[NR_USED];
 	long cma_free, cma_lists, cma_buddy;
 	int reports;
@@ -695,7 +695,7 @@ static void snap(struct stress *st, struct snapshot *s)
 
 		s->allocs[i] = stat_of(used_regions[i], "allocs");
 		s->frees[i] = stat_of(used_regions[i], "frees");
-		s->reserve[i] = stat_of(used_regions[i], "reserve_pages");
+		s->pool[i] = stat_of(used_regions[i], "pool_pages");
 		memset(&s->pf[i], 0xff, sizeof(s->pf[i]));
 		if (r)
 			page_flags(r, &s->pf[i]);
@@ -705,7 +705,7 @@ static void snap(struct stress *st, struct snapshot *s)
 /*
  * The page allocator's view of a reusable region at rest (per-CPU lists
  * drained): each page is free (buddy), lent (on the LRU) or dcma's, in a
- * buffer or in the reserve; a page that is none of these is lost.  An
+ * buffer or in the pool; a page that is none of these is lost.  An
  * exclusive region's pages all stay reserved.  Returns the pages that do
  * not add up, or 0.
  */
@@ -719,14 +719,14 @@ static long unaccounted(struct snapshot *s, int i)
 	if (!strcmp(r->mode, "exclusive"))
 		return (long)(r->pages - pf->reserved) + pf->lru + pf->buddy;
 	return (long)r->pages - (long)(pf->buddy + pf->lru) -
-	       (long)r->used - s->reserve[i];
+	       (long)r->used - s->pool[i];
 }
 
-/* @region's reserve at @target pages again, within @secs */
-static bool reserve_settles(const char *region, long target, int secs)
+/* @region's pool at @target pages again, within @secs */
+static bool pool_settles(const char *region, long target, int secs)
 {
 	for (int i = 0; i < secs * 10; i++) {
-		if (stat_of(region, "reserve_pages") == target)
+		if (stat_of(region, "pool_pages") == target)
 			return true;
 		usleep(100000);
 	}
@@ -785,15 +785,15 @@ FIXTURE_SETUP(stress)
 			  PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ASSERT_NE(MAP_FAILED, st->stacks);
-	self->target0 = sysfs_counter(RESERVED, "reserve_pages");
+	self->target0 = sysfs_counter(POOLED, "pool_pages");
 	ASSERT_GE(self->target0, 0);
-	/* a reserve on RESERVED, none on UNRESERVED */
-	ASSERT_EQ(0, write_file("/sys/kernel/mm/dcma/" RESERVED "/reserve_pages",
+	/* a pool on POOLED, none on UNPOOLED */
+	ASSERT_EQ(0, write_file("/sys/kernel/mm/dcma/" POOLED "/pool_pages",
 				"512"));
-	ASSERT_EQ(0, write_file("/sys/kernel/mm/dcma/" UNRESERVED "/reserve_pages",
+	ASSERT_EQ(0, write_file("/sys/kernel/mm/dcma/" UNPOOLED "/pool_pages",
 				"0"));
-	ASSERT_TRUE(reserve_settles(RESERVED, 512, 30));
-	ASSERT_TRUE(reserve_settles(UNRESERVED, 0, 30));
+	ASSERT_TRUE(pool_settles(POOLED, 512, 30));
+	ASSERT_TRUE(pool_settles(UNPOOLED, 0, 30));
 	self->secs = access(DEBUGFS "/kmemleak", F_OK) ? 6 : 30;
 }
 
@@ -802,7 +802,7 @@ FIXTURE_TEARDOWN(stress)
 	char v[32];
 
 	snprintf(v, sizeof(v), "%ld", self->target0);
-	write_file("/sys/kernel/mm/dcma/" RESERVED "/reserve_pages", v);
+	write_file("/sys/kernel/mm/dcma/" POOLED "/pool_pages", v);
 	if (self->st.stacks)
 		munmap(self->st.stacks, (size_t)(MAX_WORKERS + 2) * STACK_SIZE);
 }
@@ -858,15 +858,15 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 			failed++;
 		}
 	EXPECT_EQ(0, failed);
-	ASSERT_EQ(0, write_file("/sys/kernel/mm/dcma/" RESERVED "/reserve_pages",
+	ASSERT_EQ(0, write_file("/sys/kernel/mm/dcma/" POOLED "/pool_pages",
 				"512"));
-	EXPECT_TRUE(reserve_settles(RESERVED, 512, 30)) {
-		TH_LOG("%s: reserve at %ld pages, target 512", name,
-		       stat_of(RESERVED, "reserve_pages"));
+	EXPECT_TRUE(pool_settles(POOLED, 512, 30)) {
+		TH_LOG("%s: pool at %ld pages, target 512", name,
+		       stat_of(POOLED, "pool_pages"));
 	}
-	EXPECT_TRUE(reserve_settles(UNRESERVED, 0, 30)) {
-		TH_LOG("%s: %s keeps %ld pages in a reserve", name, UNRESERVED,
-		       stat_of(UNRESERVED, "reserve_pages"));
+	EXPECT_TRUE(pool_settles(UNPOOLED, 0, 30)) {
+		TH_LOG("%s: %s keeps %ld pages in a pool", name, UNPOOLED,
+		       stat_of(UNPOOLED, "pool_pages"));
 	}
 	snap(st, &after);
 
@@ -889,8 +889,8 @@ static void run_phase(struct __test_metadata *_metadata, struct stress *st,
 			TH_LOG("%s: %s: %lu pages, %lu buddy, %lu lru, %lu reserved",
 			       name, b->name, a->pages, after.pf[i].buddy,
 			       after.pf[i].lru, after.pf[i].reserved);
-			TH_LOG("%s: %s: %lu used, %ld in the reserve", name,
-			       b->name, a->used, after.reserve[i]);
+			TH_LOG("%s: %s: %lu used, %ld in the pool", name,
+			       b->name, a->used, after.pool[i]);
 		}
 		/*
 		 * Under faults a call can fail after dcma's part succeeded

@@ -98,8 +98,8 @@ TRACE_EVENT(dcma_migrate_retry,
 		  __entry->pfn, __entry->nr_pages, __entry->err)
 );
 
-/* The reserve worker claimed @nr_pages pages at @pfn ahead of demand. */
-TRACE_EVENT(dcma_reserve,
+/* The pool worker claimed @nr_pages pages at @pfn ahead of demand. */
+TRACE_EVENT(dcma_pool_fill,
 
 	TP_PROTO(const char *region, unsigned long pfn, unsigned long nr_pages),
 

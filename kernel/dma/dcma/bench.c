@@ -209,17 +209,17 @@ static unsigned long bench_lent(struct bench_dev *b)
 
 	if (b->region) {
 		dcma_region_snapshot(b->region, &st, false);
-		used -= min(used, st.reserve_pages);
+		used -= min(used, st.pool_pages);
 	}
 	return used;
 }
 
-/* Pages of @b's area that may be lent: all but a dcma region's reserve */
+/* Pages of @b's area that may be lent: all but a dcma region's pool */
 static unsigned long bench_lendable(struct bench_dev *b)
 {
-	unsigned long reserve = b->region ? dcma_reserve_target(b->region) : 0;
+	unsigned long pool = b->region ? dcma_pool_target(b->region) : 0;
 
-	return b->nr_pages - min(b->nr_pages, reserve);
+	return b->nr_pages - min(b->nr_pages, pool);
 }
 
 /*

@@ -4,7 +4,7 @@
  *
  * Every allocation is a struct dcma_buffer with a reference count.  An
  * allocation picks a range with the region's allocator and, in a reusable
- * region, claims the pages the reserve (pool.c) does not already hold
+ * region, claims the pages the pool (pool.c) does not already hold
  * back from the page allocator with alloc_contig_range().  A range whose
  * pages cannot be migrated right now (pinned, under writeback) is kept
  * aside while other candidate ranges are tried, so one busy page does not
@@ -51,7 +51,7 @@ const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1] = {
  * Pages that come to a buffer through the page allocator (claimed with
  * alloc_contig_range()) are cleared there under init_on_alloc or
  * init_on_free, and by dcma otherwise.  Pages that stay in dcma between
- * owners (kept in the reserve by a last put, and every page of an
+ * owners (kept in the pool by a last put, and every page of an
  * exclusive region) are cleared by the last put that frees them, off the
  * next allocation's path; an exclusive region's pages once more when it
  * is activated.
@@ -108,13 +108,13 @@ static int dcma_claim_fault(unsigned long nr)
 
 /*
  * Take [pfn, pfn + nr) for a buffer: claim with alloc_contig_range() the
- * runs the reserve does not hold, then clear the range from the reserve.
- * On failure the runs claimed so far join the reserve, so nothing taken
- * is lost (and a reserve left above its target is trimmed later).
+ * runs the pool does not hold, then clear the range from the pool.
+ * On failure the runs claimed so far join the pool, so nothing taken
+ * is lost (and a pool left above its target is trimmed later).
  * Called under the claim lock, on a range the allocator gave out; the
- * reserve worker may have claimed some of its pages meanwhile, which
- * then count as the reserve's.  Adds to *@migrated the pages
- * someone else was using and to *@hits the pages the reserve provided.
+ * pool worker may have claimed some of its pages meanwhile, which
+ * then count as the pool's.  Adds to *@migrated the pages
+ * someone else was using and to *@hits the pages the pool provided.
  */
 static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 		      unsigned long nr, gfp_t gfp, unsigned long *migrated,
@@ -144,7 +144,7 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 	if (!ret)
 		*hits += dcma_pool_take(r, pfn, nr);
 	else
-		/* [pfn, pos) is ours now: the reserve had it or we claimed it */
+		/* [pfn, pos) is ours now: the pool had it or we claimed it */
 		dcma_pool_give(r, pfn, pos - pfn);
 	spin_unlock_irqrestore(&r->lock, flags);
 	return ret;
@@ -169,7 +169,7 @@ static void *dcma_spare_zalloc(mempool_t *pool, size_t size, gfp_t gfp)
 static void dcma_node_free(struct dcma_region *r, void *node)
 {
 	if (node)
-		mempool_free(node, r->node_pool);
+		mempool_free(node, r->node_spares);
 }
 
 /* Give a range back to the allocator; free the node it returns. */
@@ -187,9 +187,9 @@ static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
 
 /*
  * A last put's bookkeeping for pages dcma keeps, cleared, under the
- * region's lock: a reusable region's go into the reserve, and the range
- * goes back to the allocator, in one go.  The worker gives the reserve's
- * surplus back, highest pages first, so the reserve drifts down to the
+ * region's lock: a reusable region's go into the pool, and the range
+ * goes back to the allocator, in one go.  The worker gives the pool's
+ * surplus back, highest pages first, so the pool drifts down to the
  * lowest free pages, where the allocators place the next requests.
  * Returns the allocator's node to free, or NULL.
  */
@@ -223,7 +223,7 @@ static int dcma_node_get(struct dcma_region *r, void **node, gfp_t gfp)
 {
 	if (*node || !r->ops->node_size)
 		return 0;
-	*node = dcma_spare_zalloc(r->node_pool, r->ops->node_size, gfp);
+	*node = dcma_spare_zalloc(r->node_spares, r->ops->node_size, gfp);
 	if (*node)
 		return 0;
 	atomic_long_inc(&r->stats.fails_nomem);
@@ -232,10 +232,10 @@ static int dcma_node_get(struct dcma_region *r, void **node, gfp_t gfp)
 
 /*
  * One candidate range for @buf, under the region's lock: the allocator
- * picks it at buf->pfn and, when the reserve holds all of it (or the
+ * picks it at buf->pfn and, when the pool holds all of it (or the
  * region is exclusive), it is the buffer's with nothing to claim or wait
  * for, and @buf goes into the tree; otherwise *@claim says it must be
- * claimed.  Adds the pages the reserve provided to *@hits.  Returns 0 or
+ * claimed.  Adds the pages the pool provided to *@hits.  Returns 0 or
  * the allocator's -errno.
  */
 static int dcma_range_pick(struct dcma_region *r, struct dcma_buffer *buf,
@@ -280,10 +280,10 @@ static int dcma_range_claim(struct dcma_region *r, struct dcma_buffer *buf,
 }
 
 /*
- * Pick a range and, for a reusable region, claim the pages the reserve
- * does not already hold.  A range all in the reserve is taken under the
+ * Pick a range and, for a reusable region, claim the pages the pool
+ * does not already hold.  A range all in the pool is taken under the
  * region's lock alone, so the common case never waits for a claim in
- * progress or for the reserve worker.  A candidate whose pages stay busy
+ * progress or for the pool worker.  A candidate whose pages stay busy
  * is kept allocated while the next one is picked, so that the allocator
  * cannot offer it again, and the next candidates are pageblock aligned:
  * alloc_contig_range() fails for a whole pageblock, so the retry must
@@ -329,7 +329,7 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 		}
 	}
 	atomic_long_add(migrated, &r->stats.pages_migrated);
-	atomic_long_add(hits, &r->stats.pages_from_reserve);
+	atomic_long_add(hits, &r->stats.pages_from_pool);
 
 	for (i = 0; i < nr_busy; i++)
 		dcma_range_free(r, busy[i], nr);
@@ -381,7 +381,7 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 	trace_dcma_alloc_start(region->name, owner, nr, align_pages);
 	start = ktime_get_ns();
 
-	buf = dcma_spare_zalloc(region->buf_pool, sizeof(*buf), gfp);
+	buf = dcma_spare_zalloc(region->buf_spares, sizeof(*buf), gfp);
 	if (!buf) {
 		atomic_long_inc(&region->stats.fails_nomem);
 		ret = -ENOMEM;
@@ -395,7 +395,7 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 	buf->owner_ref = owner_ref;
 	ret = dcma_range_alloc(region, buf, nr, align_pages, gfp, &retries);
 	if (ret) {
-		mempool_free(buf, region->buf_pool);
+		mempool_free(buf, region->buf_spares);
 		ret = ret == -EBUSY ? -ENOMEM : ret;
 		goto out_fail;
 	}
@@ -623,8 +623,8 @@ static bool dcma_buffer_held(const struct dcma_buffer *buf)
 
 /*
  * Give a buffer whose last reference is gone back to its region: its
- * pages to the page allocator (a reusable region with no reserve to
- * fill), or cleared and kept (in the reserve, or in an exclusive region).
+ * pages to the page allocator (a reusable region with no pool to
+ * fill), or cleared and kept (in the pool, or in an exclusive region).
  * While someone else still holds one of its pages (each page of a buffer
  * has the one reference dcma gave it), the whole range stays allocated
  * on the region's held list, out of reach of the next owner, said once
@@ -648,7 +648,7 @@ static void dcma_buffer_release(struct dcma_buffer *buf, bool first)
 				   DCMA_HELD_DELAY);
 		return;
 	}
-	if (!r->reusable || dcma_reserve_target(r)) {
+	if (!r->reusable || dcma_pool_target(r)) {
 		dcma_scrub(buf->pfn, buf->nr_pages);
 		spin_lock_irqsave(&r->lock, flags);
 		node = dcma_release_locked(r, buf);
@@ -661,7 +661,7 @@ static void dcma_buffer_release(struct dcma_buffer *buf, bool first)
 	atomic_long_inc(&r->stats.frees);
 	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
 	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
-	mempool_free(buf, r->buf_pool);
+	mempool_free(buf, r->buf_spares);
 }
 
 void dcma_held_work(struct work_struct *work)

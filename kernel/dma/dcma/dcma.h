@@ -25,16 +25,16 @@
 #define DCMA_LATENCY_BUCKETS	7
 extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
 
-/* How long the reserve worker waits after an allocation dipped into it */
-#define DCMA_RESERVE_DELAY	msecs_to_jiffies(50)
-/* Pages the reserve worker claims at a time, holding the claim lock */
-#define DCMA_RESERVE_CHUNK	64UL
+/* How long the pool worker waits after an allocation dipped into it */
+#define DCMA_POOL_DELAY	msecs_to_jiffies(50)
+/* Pages the pool worker claims at a time, holding the claim lock */
+#define DCMA_POOL_CHUNK	64UL
 
 /* How often a buffer whose pages someone still holds is looked at again */
 #define DCMA_HELD_DELAY		msecs_to_jiffies(1000)
 
 /* Spare buffers and allocator nodes each region keeps for hard times */
-#define DCMA_POOL_MIN		16
+#define DCMA_SPARE_MIN		16
 
 /* Longest owner ("<device>/<kind>") kept with a buffer, for debugfs. */
 #define DCMA_OWNER_LEN		48
@@ -52,9 +52,9 @@ extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
  * @pages_released: pages given back by last puts
  * @pages_migrated: pages of claimed ranges that were in use by someone
  *	else when claimed, so alloc_contig_range() migrated them away
- * @pages_from_reserve: pages handed out straight from the reserve, with
+ * @pages_from_pool: pages handed out straight from the pool, with
  *	nothing to claim
- * @pages_reserved: pages the reserve worker claimed ahead of demand
+ * @pages_pooled: pages the pool worker claimed ahead of demand
  * @latency: successful allocations by time taken, in the buckets of
  *	dcma_latency_bounds_us[] (the last one is everything slower)
  */
@@ -69,8 +69,8 @@ struct dcma_stats {
 	atomic_long_t pages_failed;
 	atomic_long_t pages_released;
 	atomic_long_t pages_migrated;
-	atomic_long_t pages_from_reserve;
-	atomic_long_t pages_reserved;
+	atomic_long_t pages_from_pool;
+	atomic_long_t pages_pooled;
 	atomic_long_t latency[DCMA_LATENCY_BUCKETS];
 };
 
@@ -83,41 +83,41 @@ struct dcma_stats {
  * @active: the region was activated and can allocate
  * @from_dt: declared by a device-tree node rather than "dcma="
  * @ops: the region's allocator
- * @lock: protects @alloc_state, @buffers, @nr_buffers, @reserve,
- *	@reserve_pages, @reserve_target and @held; never held across
+ * @lock: protects @alloc_state, @buffers, @nr_buffers, @pool,
+ *	@pool_pages, @pool_target and @held; never held across
  *	anything that sleeps, so buffers can be put from any context but
  *	hard interrupts
  * @alloc_state: the allocator's state (under @lock)
  * @buffers: live buffers by first pfn (under @lock)
  * @nr_buffers: number of live buffers (under @lock)
- * @reserve: reusable regions: one bit per page that dcma holds, already
+ * @pool: reusable regions: one bit per page that dcma holds, already
  *	taken from the page allocator, while no buffer does (under @lock).
  *	Only pages free in the allocator have their bit set, and those of
  *	a candidate range an allocation gave up on and has yet to give
- *	back.  Bits are set by puts, claims and the reserve worker and
+ *	back.  Bits are set by puts, claims and the pool worker and
  *	cleared by allocations and the worker; claims and the worker hold
  *	@claim_lock.
- * @reserve_pages: pages in @reserve (under @lock)
- * @reserve_target: pages the reserve worker keeps in @reserve (under @lock)
- * @reserve_work: tops the reserve up to its target, or trims it down
+ * @pool_pages: pages in @pool (under @lock)
+ * @pool_target: pages the pool worker keeps in @pool (under @lock)
+ * @pool_work: tops the pool up to its target, or trims it down
  * @held: buffers whose last reference is gone while a page of theirs is
  *	still referenced by someone else (a leaked get_page(), a mapping
  *	made with vm_insert_page()); their range stays allocated, so that
  *	no new owner can get those pages, until @held_work finds them let
  *	go (under @lock)
  * @held_work: looks at @held again every DCMA_HELD_DELAY
- * @buf_pool: struct dcma_buffer for allocations
- * @node_pool: the allocator's bookkeeping nodes, if it has any
+ * @buf_spares: struct dcma_buffer for allocations
+ * @node_spares: the allocator's bookkeeping nodes, if it has any
  * @claim_lock: serialises alloc_contig_range() within the region (two
  *	claims sharing a pageblock would otherwise fail each other with
- *	-EBUSY), so that a claim sees the @reserve bits of its range change
- *	only by its own hand.  Not taken by allocations that the reserve
+ *	-EBUSY), so that a claim sees the @pool bits of its range change
+ *	only by its own hand.  Not taken by allocations that the pool
  *	serves whole.  Regions never share pageblocks, so regions never
  *	wait for each other.
  * @stats: counters for debugfs
  *
- * Lock order: @claim_lock, then @lock.  A claim, and the reserve worker,
- * take @lock inside @claim_lock to change @reserve; nothing takes
+ * Lock order: @claim_lock, then @lock.  A claim, and the pool worker,
+ * take @lock inside @claim_lock to change @pool; nothing takes
  * @claim_lock under @lock, which is a spinlock.
  */
 struct dcma_region {
@@ -133,14 +133,14 @@ struct dcma_region {
 	void *alloc_state;
 	struct rb_root buffers;
 	unsigned long nr_buffers;
-	unsigned long *reserve;
-	unsigned long reserve_pages;
-	unsigned long reserve_target;
-	struct delayed_work reserve_work;
+	unsigned long *pool;
+	unsigned long pool_pages;
+	unsigned long pool_target;
+	struct delayed_work pool_work;
 	struct list_head held;
 	struct delayed_work held_work;
-	mempool_t *buf_pool;
-	mempool_t *node_pool;
+	mempool_t *buf_spares;
+	mempool_t *node_spares;
 
 	struct mutex claim_lock;	/* see @claim_lock above; before @lock */
 	struct dcma_stats stats;
@@ -181,8 +181,8 @@ struct dcma_buffer {
  *	set when it was not
  * @alloc: the allocator's view: free pages, longest free run, free runs
  * @nr_buffers: live buffers
- * @reserve_pages: pages in the reserve
- * @reserve_target: the reserve's target
+ * @pool_pages: pages in the pool
+ * @pool_target: the pool's target
  * @lent: pages something else uses right now (reusable regions, when
  *	asked for)
  */
@@ -191,8 +191,8 @@ struct dcma_region_state {
 	bool active;
 	struct dcma_alloc_info alloc;
 	unsigned long nr_buffers;
-	unsigned long reserve_pages;
-	unsigned long reserve_target;
+	unsigned long pool_pages;
+	unsigned long pool_target;
 	unsigned long lent;
 };
 
@@ -215,14 +215,14 @@ int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info);
 struct dcma_region *dcma_region_of(phys_addr_t phys);
 unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr);
-int dcma_reserve_set(struct dcma_region *region, unsigned long pages);
+int dcma_pool_set(struct dcma_region *region, unsigned long pages);
 
 /* buffer.c */
 void dcma_scrub(unsigned long pfn, unsigned long nr);
 void dcma_scrub_claimed(unsigned long pfn, unsigned long nr);
 void dcma_held_work(struct work_struct *work);
 
-/* pool.c: the reserve; take, give and holds under the region's lock */
+/* pool.c: the pool; take, give and holds under the region's lock */
 int __init dcma_pool_init(struct dcma_region *r);
 void __init dcma_pool_start(struct dcma_region *r);
 unsigned long dcma_pool_take(struct dcma_region *r, unsigned long pfn,
@@ -233,7 +233,7 @@ bool dcma_pool_holds(struct dcma_region *r, unsigned long pfn,
 		     unsigned long nr);
 unsigned long dcma_pool_next_gap(struct dcma_region *r, unsigned long pfn,
 				 unsigned long end, unsigned long *run_end);
-unsigned long dcma_reserve_target(struct dcma_region *r);
+unsigned long dcma_pool_target(struct dcma_region *r);
 struct dcma_buffer *dcma_buffer_get(phys_addr_t phys);
 struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 					    size_t size, size_t align,

@@ -26,7 +26,7 @@ struct dcma_parse_case {
 	const char *allocator;
 	/* invalid cases: a word the reason must contain */
 	const char *why;
-	u64 reserve;
+	u64 pool;
 };
 
 static const struct dcma_parse_case dcma_parse_cases[] = {
@@ -42,11 +42,11 @@ static const struct dcma_parse_case dcma_parse_cases[] = {
 	  0x40000000, SZ_2M, true, false, "bf" },
 	{ "abcdefghijklmnopqrstuvwxyz01234=4M", 0,
 	  "abcdefghijklmnopqrstuvwxyz01234", SZ_4M, 0, 0, false, false, "" },
-	{ "cam=64M,reserve=16M", 0, "cam", SZ_64M, 0, 0, false, false, "",
-	  .reserve = SZ_16M },
-	{ "cam=64M:ff,reserve=64M,reusable", 0, "cam", SZ_64M, 0, 0, false,
-	  false, "ff", .reserve = SZ_64M },
-	{ "cam=8M,reserve=0", 0, "cam", SZ_8M, 0, 0, false, false, "" },
+	{ "cam=64M,pool=16M", 0, "cam", SZ_64M, 0, 0, false, false, "",
+	  .pool = SZ_16M },
+	{ "cam=64M:ff,pool=64M,reusable", 0, "cam", SZ_64M, 0, 0, false,
+	  false, "ff", .pool = SZ_64M },
+	{ "cam=8M,pool=0", 0, "cam", SZ_8M, 0, 0, false, false, "" },
 
 	{ "", -EINVAL, .why = "empty" },
 	{ "=4M", -EINVAL, .why = "empty name" },
@@ -75,13 +75,13 @@ static const struct dcma_parse_case dcma_parse_cases[] = {
 	{ "cam=4M,", -EINVAL, .why = "unknown flag" },
 	{ "cam=4M:bf@0x1000000", -EINVAL, .why = "unknown allocator" },
 	{ "cam=4M/4M@0x1000000", -EINVAL, .why = "trailing" },
-	{ "cam=4M,reserve=", -EINVAL, .why = "bad reserve" },
-	{ "cam=4M,reserve=1M2", -EINVAL, .why = "bad reserve" },
-	{ "cam=4M,reserve=1000", -EINVAL, .why = "multiple of the page" },
-	{ "cam=4M,reserve=8M", -EINVAL, .why = "larger than the region" },
-	{ "cam=4M,exclusive,reserve=1M", -EINVAL, .why = "exclusive" },
-	{ "cam=4M,reserve=99999999999999999999", -EINVAL, .why = "too large" },
-	{ "cam=4M,reserved", -EINVAL, .why = "unknown flag" },
+	{ "cam=4M,pool=", -EINVAL, .why = "bad pool" },
+	{ "cam=4M,pool=1M2", -EINVAL, .why = "bad pool" },
+	{ "cam=4M,pool=1000", -EINVAL, .why = "multiple of the page" },
+	{ "cam=4M,pool=8M", -EINVAL, .why = "larger than the region" },
+	{ "cam=4M,exclusive,pool=1M", -EINVAL, .why = "exclusive" },
+	{ "cam=4M,pool=99999999999999999999", -EINVAL, .why = "too large" },
+	{ "cam=4M,reserve=1M", -EINVAL, .why = "unknown flag" },
 };
 
 /*
@@ -130,7 +130,7 @@ static void dcma_parse_region_test(struct kunit *test)
 			    c->input);
 	KUNIT_EXPECT_STREQ_MSG(test, spec.allocator, c->allocator,
 			       "input \"%s\"", c->input);
-	KUNIT_EXPECT_EQ_MSG(test, spec.reserve, c->reserve, "input \"%s\"",
+	KUNIT_EXPECT_EQ_MSG(test, spec.pool, c->pool, "input \"%s\"",
 			    c->input);
 }
 
@@ -443,13 +443,13 @@ static struct dcma_region *dcma_test_reusable(struct kunit *test)
 	for (i = 0; i < dcma_region_count; i++) {
 		struct dcma_region *r = &dcma_regions[i];
 
-		/* the test claims pages behind dcma's back: none reserved */
+		/* the test claims pages behind dcma's back: no pool */
 		if (r->active && r->reusable && !r->nr_buffers &&
-		    !r->reserve_target && !READ_ONCE(r->reserve_pages) &&
+		    !r->pool_target && !READ_ONCE(r->pool_pages) &&
 		    r->nr_pages >= 2 * pageblock_nr_pages)
 			return r;
 	}
-	kunit_skip(test, "no idle reusable region of two pageblocks without a reserve");
+	kunit_skip(test, "no idle reusable region of two pageblocks without a pool");
 	return NULL;
 }
 
@@ -565,88 +565,88 @@ static void dcma_claim_all_busy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.free_holes, 1UL);
 }
 
-/* Set a reserve target and wait for the worker to reach it */
-static void dcma_test_reserve(struct kunit *test, struct dcma_region *r,
-			      unsigned long pages)
+/* Set a pool target and wait for the worker to reach it */
+static void dcma_test_pool(struct kunit *test, struct dcma_region *r,
+			   unsigned long pages)
 {
-	KUNIT_ASSERT_EQ(test, dcma_reserve_set(r, pages), 0);
-	flush_delayed_work(&r->reserve_work);
+	KUNIT_ASSERT_EQ(test, dcma_pool_set(r, pages), 0);
+	flush_delayed_work(&r->pool_work);
 }
 
 /*
- * The reserve: the worker fills it lowest pages first; an allocation
+ * The pool: the worker fills it lowest pages first; an allocation
  * that lands on it claims nothing; a put keeps its pages and the worker
- * gives the surplus back highest first, so the reserve stays where the
+ * gives the surplus back highest first, so the pool stays where the
  * allocator places requests; a target of 0 empties it.
  */
-static void dcma_reserve_test(struct kunit *test)
+static void dcma_pool_test(struct kunit *test)
 {
 	struct dcma_region *r = dcma_test_reusable(test);
 	unsigned long pb = pageblock_nr_pages, base = r->base_pfn;
-	long hits = atomic_long_read(&r->stats.pages_from_reserve);
+	long hits = atomic_long_read(&r->stats.pages_from_pool);
 	long migrated = atomic_long_read(&r->stats.pages_migrated);
 	unsigned long free0 = dcma_test_free_pages(r);
 	struct dcma_buffer *a, *b;
 
-	dcma_test_reserve(test, r, pb);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb);
-	KUNIT_EXPECT_EQ(test, bitmap_weight(r->reserve, pb), pb);
+	dcma_test_pool(test, r, pb);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), pb);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(r->pool, pb), pb);
 	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
 
-	/* served whole by the reserve: its first pages, nothing migrated */
+	/* served whole by the pool: its first pages, nothing migrated */
 	a = dcma_region_alloc(r, 16 * PAGE_SIZE, 0, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_EXPECT_EQ(test, PHYS_PFN(dcma_buffer_phys(a)), base);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.pages_from_reserve),
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.pages_from_pool),
 			hits + 16);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.pages_migrated),
 			migrated);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb - 16);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), pb - 16);
 	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(a)), 0);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), pb);
 
 	/*
-	 * The whole reserve, then a buffer beyond it that has to be claimed;
-	 * the worker, which each leaves to refill the reserve, is held off.
+	 * The whole pool, then a buffer beyond it that has to be claimed;
+	 * the worker, which each leaves to refill the pool, is held off.
 	 */
 	a = dcma_region_alloc(r, pb * PAGE_SIZE, 0, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	cancel_delayed_work_sync(&r->reserve_work);
+	cancel_delayed_work_sync(&r->pool_work);
 	b = dcma_region_alloc(r, 16 * PAGE_SIZE, 0, GFP_KERNEL);
 	if (IS_ERR(b)) {
 		dcma_put(dcma_buffer_phys(a));
-		KUNIT_FAIL(test, "a buffer beyond the reserve: %ld", PTR_ERR(b));
+		KUNIT_FAIL(test, "a buffer beyond the pool: %ld", PTR_ERR(b));
 		goto out_reset;
 	}
-	cancel_delayed_work_sync(&r->reserve_work);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), 0UL);
+	cancel_delayed_work_sync(&r->pool_work);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), 0UL);
 	KUNIT_EXPECT_GE(test, PHYS_PFN(dcma_buffer_phys(b)), base + pb);
 	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(a)), 0);
 	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(b)), 0);
 	/* both kept, then the surplus goes: the higher buffer's pages */
-	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb + 16);
-	flush_delayed_work(&r->reserve_work);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), pb);
-	KUNIT_EXPECT_EQ(test, bitmap_weight(r->reserve, pb), pb);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), pb + 16);
+	flush_delayed_work(&r->pool_work);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), pb);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(r->pool, pb), pb);
 
 out_reset:
-	dcma_test_reserve(test, r, 0);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_pages), 0UL);
-	KUNIT_EXPECT_TRUE(test, bitmap_empty(r->reserve, r->nr_pages));
+	dcma_test_pool(test, r, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), 0UL);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(r->pool, r->nr_pages));
 	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
 }
 
-/* Reserve targets that cannot be: too big, or on an exclusive region */
-static void dcma_reserve_bad_test(struct kunit *test)
+/* Pool targets that cannot be: too big, or on an exclusive region */
+static void dcma_pool_bad_test(struct kunit *test)
 {
 	struct dcma_region *r = dcma_test_reusable(test);
 	int i;
 
-	KUNIT_EXPECT_EQ(test, dcma_reserve_set(r, r->nr_pages + 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(r->reserve_target), 0UL);
+	KUNIT_EXPECT_EQ(test, dcma_pool_set(r, r->nr_pages + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_target), 0UL);
 	for (i = 0; i < dcma_region_count; i++)
 		if (dcma_regions[i].active && !dcma_regions[i].reusable)
-			KUNIT_EXPECT_EQ(test, dcma_reserve_set(&dcma_regions[i], 1),
+			KUNIT_EXPECT_EQ(test, dcma_pool_set(&dcma_regions[i], 1),
 					-EOPNOTSUPP);
 }
 
@@ -656,8 +656,8 @@ static struct kunit_case dcma_ref_test_cases[] = {
 	KUNIT_CASE(dcma_alloc_args_test),
 	KUNIT_CASE(dcma_claim_busy_test),
 	KUNIT_CASE(dcma_claim_all_busy_test),
-	KUNIT_CASE(dcma_reserve_test),
-	KUNIT_CASE(dcma_reserve_bad_test),
+	KUNIT_CASE(dcma_pool_test),
+	KUNIT_CASE(dcma_pool_bad_test),
 	{}
 };
 

@@ -111,12 +111,12 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "retries %ld\n", atomic_long_read(&s->retries));
 	seq_printf(m, "pages_migrated %ld\n",
 		   atomic_long_read(&s->pages_migrated));
-	seq_printf(m, "pages_from_reserve %ld\n",
-		   atomic_long_read(&s->pages_from_reserve));
-	seq_printf(m, "pages_reserved %ld\n",
-		   atomic_long_read(&s->pages_reserved));
-	seq_printf(m, "reserve_pages %lu\n", st.reserve_pages);
-	seq_printf(m, "reserve_target %lu\n", st.reserve_target);
+	seq_printf(m, "pages_from_pool %ld\n",
+		   atomic_long_read(&s->pages_from_pool));
+	seq_printf(m, "pages_pooled %ld\n",
+		   atomic_long_read(&s->pages_pooled));
+	seq_printf(m, "pool_pages %lu\n", st.pool_pages);
+	seq_printf(m, "pool_target %lu\n", st.pool_target);
 	for (i = 0; i < DCMA_LATENCY_BUCKETS - 1; i++)
 		seq_printf(m, "latency_us_le_%u %ld\n", dcma_latency_bounds_us[i],
 			   atomic_long_read(&s->latency[i]));

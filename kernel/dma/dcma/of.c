@@ -15,15 +15,15 @@
  *			reg = <0x0 0x48000000 0x0 0x4000000>;
  *			reusable;
  *			linux,dcma-allocator = "bf";
- *			linux,dcma-reserve = <0x0 0x1000000>;
+ *			linux,dcma-pool = <0x0 0x1000000>;
  *		};
  *	};
  *
  * The region is named after the "label" property, or else after the node
  * name without its unit address ("camera").  "reusable" lends the pages
- * while free; without it the region is exclusive.  "linux,dcma-reserve"
+ * while free; without it the region is exclusive.  "linux,dcma-pool"
  * (a size, #size-cells cells) keeps that much of a reusable region claimed
- * ahead of demand, as "reserve=" on the command line.  "no-map" is refused:
+ * ahead of demand, as "pool=" on the command line.  "no-map" is refused:
  * dcma hands out buffers through the kernel's linear map.  "size",
  * "alignment" and "alloc-ranges" work as for any reserved-memory node
  * (a reusable region needs at least pageblock alignment).
@@ -132,14 +132,14 @@ static int __init dcma_rmem_declare(struct reserved_mem *rmem)
 	spec.size = rmem->size;
 	spec.fixed = true;
 
-	prop = of_get_flat_dt_prop(node, "linux,dcma-reserve", &plen);
+	prop = of_get_flat_dt_prop(node, "linux,dcma-pool", &plen);
 	if (prop) {
 		if (plen != dt_root_size_cells * sizeof(__be32)) {
-			reason = "linux,dcma-reserve is not one size (#size-cells cells)";
+			reason = "linux,dcma-pool is not one size (#size-cells cells)";
 			goto out_report;
 		}
-		spec.reserve = dt_mem_next_cell(dt_root_size_cells, &prop);
-		reason = dcma_reserve_problem(&spec);
+		spec.pool = dt_mem_next_cell(dt_root_size_cells, &prop);
+		reason = dcma_pool_problem(&spec);
 		if (reason)
 			goto out_report;
 	}

@@ -18,20 +18,20 @@
  *                to at least a pageblock)
  * <allocator> := a registered allocator: "bf" (best fit, the default) or
  *                "ff" (first fit over a bitmap, as mainline CMA)
- * <flag>      := "reusable" | "exclusive" | "reserve=" <memsize>
+ * <flag>      := "reusable" | "exclusive" | "pool=" <memsize>
  *                reusable (the default): while no device holds them, the
  *                region's pages are lent to movable allocations, and
  *                migrated away when a device asks for them;
  *                exclusive: a carve-out, never lent, so allocations never
  *                wait for migration;
- *                reserve=: a reusable region keeps that much of its free
+ *                pool=: a reusable region keeps that much of its free
  *                memory claimed ahead of demand (not lent), a multiple of
  *                the page size and at most the region's size
  *
  * Examples:
  *
  * dcma=camera=64M@0x48000000/4M:bf;video=32M:ff
- * dcma=fb=8M,exclusive;codec=128M/16M,reserve=32M
+ * dcma=fb=8M,exclusive;codec=128M/16M,pool=32M
  *
  * The map that binds devices to regions has the 2010 CMA grammar too:
  *
@@ -261,7 +261,7 @@ static const char *dcma_parse_allocator(const char **pp,
 	return NULL;
 }
 
-/* ",<flag>" as often as given: reusable, exclusive, reserve=<size> */
+/* ",<flag>" as often as given: reusable, exclusive, pool=<size> */
 static const char *dcma_parse_flags(const char **pp, struct dcma_region_spec *spec)
 {
 	const char *p = *pp, *start;
@@ -276,13 +276,13 @@ static const char *dcma_parse_flags(const char **pp, struct dcma_region_spec *sp
 			spec->exclusive = false;
 		} else if (len == 9 && !strncmp(start, "exclusive", len)) {
 			spec->exclusive = true;
-		} else if (len >= 8 && !strncmp(start, "reserve=", 8)) {
-			ret = dcma_parse_memsize(start + 8, &p, &spec->reserve);
+		} else if (len >= 5 && !strncmp(start, "pool=", 5)) {
+			ret = dcma_parse_memsize(start + 5, &p, &spec->pool);
 			if (ret || (*p && *p != ','))
-				return ret == -ERANGE ? "reserve too large" :
-							"bad reserve size";
+				return ret == -ERANGE ? "pool too large" :
+							"bad pool size";
 		} else {
-			return "unknown flag (allowed: reusable, exclusive, reserve=<size>)";
+			return "unknown flag (allowed: reusable, exclusive, pool=<size>)";
 		}
 	}
 	*pp = p;
@@ -299,7 +299,7 @@ static const char *dcma_parse_flags(const char **pp, struct dcma_region_spec *sp
  * Checks the syntax and everything that can be checked without knowing
  * the machine: the name's characters and length, non-zero page-multiple
  * sizes, power-of-two alignments, a base that honours its alignment, a
- * reserve within a reusable region (dcma_reserve_problem()), and that the
+ * pool within a reusable region (dcma_pool_problem()), and that the
  * allocator exists.  Placement against RAM and other regions is checked
  * when the region is reserved.
  *
@@ -327,29 +327,29 @@ int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 	if (!*reason && *p)
 		*reason = "trailing characters (expected @base, /align, :allocator or ,flag)";
 	if (!*reason)
-		*reason = dcma_reserve_problem(spec);
+		*reason = dcma_pool_problem(spec);
 	return *reason ? -EINVAL : 0;
 }
 
 /**
- * dcma_reserve_problem() - what is wrong with a region's reserve
- * @spec: the region, its size, flags and reserve set
+ * dcma_pool_problem() - what is wrong with a region's pool
+ * @spec: the region, its size, flags and pool set
  *
- * A reserve is a multiple of the page size, at most the region's size,
+ * A pool is a multiple of the page size, at most the region's size,
  * and only on a reusable region.  "dcma=" and the device tree's
- * "linux,dcma-reserve" both go by this.
+ * "linux,dcma-pool" both go by this.
  *
  * Context: Any context.
  * Return: what is wrong, a static string for the log, or NULL.
  */
-const char *dcma_reserve_problem(const struct dcma_region_spec *spec)
+const char *dcma_pool_problem(const struct dcma_region_spec *spec)
 {
-	if (!IS_ALIGNED(spec->reserve, PAGE_SIZE))
-		return "reserve is not a multiple of the page size";
-	if (spec->reserve > spec->size)
-		return "reserve larger than the region";
-	if (spec->reserve && spec->exclusive)
-		return "reserve on an exclusive region (it is never lent)";
+	if (!IS_ALIGNED(spec->pool, PAGE_SIZE))
+		return "pool is not a multiple of the page size";
+	if (spec->pool > spec->size)
+		return "pool larger than the region";
+	if (spec->pool && spec->exclusive)
+		return "pool on an exclusive region (it is never lent)";
 	return NULL;
 }
 

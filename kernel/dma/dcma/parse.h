@@ -28,7 +28,7 @@
  *	PAGE_SIZE), or 0 for the default
  * @fixed: the region must sit at @base
  * @exclusive: never lend the pages to the page allocator (a carve-out)
- * @reserve: bytes of a reusable region kept claimed ahead of demand, a
+ * @pool: bytes of a reusable region kept claimed ahead of demand, a
  *	multiple of PAGE_SIZE, at most @size; 0 for none
  */
 struct dcma_region_spec {
@@ -37,7 +37,7 @@ struct dcma_region_spec {
 	u64 size;
 	u64 base;
 	u64 align;
-	u64 reserve;
+	u64 pool;
 	bool fixed;
 	bool exclusive;
 };
@@ -92,7 +92,7 @@ struct dcma_rule_spec {
 bool dcma_name_valid(const char *name, size_t len);
 int dcma_parse_region(const char *token, struct dcma_region_spec *spec,
 		      const char **reason);
-const char *dcma_reserve_problem(const struct dcma_region_spec *spec);
+const char *dcma_pool_problem(const struct dcma_region_spec *spec);
 int dcma_parse_regions(const char *str, struct dcma_region_spec *specs,
 		       int max, dcma_parse_error_fn error, void *data);
 

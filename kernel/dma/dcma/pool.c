@@ -2,18 +2,18 @@
 /*
  * dcma: the pages of a reusable region claimed ahead of demand.
  *
- * The region's reserve holds pages that dcma has already taken from the
+ * The region's pool holds pages that dcma has already taken from the
  * page allocator while no buffer holds them, so that an allocation
  * landing on them has nothing to isolate or migrate.  Four calls change
  * it: dcma_pool_take() and dcma_pool_give(), under the region's lock,
  * move pages out of it and into it, and each kicks the worker (the one
- * place that queues it) when the reserve is off its target;
- * dcma_pool_init() sets it up at activation and dcma_reserve_set()
- * changes the target.  Shortly after an allocation left the reserve
+ * place that queues it) when the pool is off its target;
+ * dcma_pool_init() sets it up at activation and dcma_pool_set()
+ * changes the target.  Shortly after an allocation left the pool
  * short, or a put or a lower target left it too big, the worker claims
  * pages of free pageblocks, lowest first (where both allocators place
  * requests in a region with room), or gives the surplus back, highest
- * first, so the reserve drifts to the lowest free pages, where the next
+ * first, so the pool drifts to the lowest free pages, where the next
  * requests land.
  *
  * Locking: the worker claims and trims under the region's claim lock,
@@ -33,20 +33,20 @@
 
 #include <trace/events/dcma.h>
 
-/* Reserve pages in [pfn, pfn + nr).  Called under the region's lock. */
-static unsigned long dcma_reserve_count(struct dcma_region *r,
-					unsigned long pfn, unsigned long nr)
+/* Pool pages in [pfn, pfn + nr).  Called under the region's lock. */
+static unsigned long dcma_pool_count(struct dcma_region *r,
+				     unsigned long pfn, unsigned long nr)
 {
 	unsigned long b = pfn - r->base_pfn, e, n = 0;
 
 	lockdep_assert_held(&r->lock);
-	for_each_set_bitrange_from(b, e, r->reserve, pfn - r->base_pfn + nr)
+	for_each_set_bitrange_from(b, e, r->pool, pfn - r->base_pfn + nr)
 		n += e - b;
 	return n;
 }
 
 /*
- * The first run of pages outside the reserve in [pfn, end): returns its
+ * The first run of pages outside the pool in [pfn, end): returns its
  * first pfn, or @end when there is none, and its end in *@run_end.  Takes
  * the region's lock.
  */
@@ -56,54 +56,54 @@ unsigned long dcma_pool_next_gap(struct dcma_region *r, unsigned long pfn,
 	unsigned long b = pfn - r->base_pfn, e = end - r->base_pfn, flags;
 
 	spin_lock_irqsave(&r->lock, flags);
-	b = find_next_zero_bit(r->reserve, e, b);
-	*run_end = r->base_pfn + find_next_bit(r->reserve, e, b);
+	b = find_next_zero_bit(r->pool, e, b);
+	*run_end = r->base_pfn + find_next_bit(r->pool, e, b);
 	spin_unlock_irqrestore(&r->lock, flags);
 	return r->base_pfn + b;
 }
 
 /*
- * Whether all of [pfn, pfn + nr) is in the reserve.  Called under the
+ * Whether all of [pfn, pfn + nr) is in the pool.  Called under the
  * region's lock.
  */
 bool dcma_pool_holds(struct dcma_region *r, unsigned long pfn,
 		     unsigned long nr)
 {
 	lockdep_assert_held(&r->lock);
-	return r->reserve_pages >= nr && dcma_reserve_count(r, pfn, nr) == nr;
+	return r->pool_pages >= nr && dcma_pool_count(r, pfn, nr) == nr;
 }
 
-/* Queue the worker when the reserve is off its target, under the lock */
+/* Queue the worker when the pool is off its target, under the lock */
 static void dcma_pool_kick(struct dcma_region *r)
 {
 	lockdep_assert_held(&r->lock);
-	if (r->reserve_pages != r->reserve_target)
-		queue_delayed_work(system_unbound_wq, &r->reserve_work,
-				   DCMA_RESERVE_DELAY);
+	if (r->pool_pages != r->pool_target)
+		queue_delayed_work(system_unbound_wq, &r->pool_work,
+				   DCMA_POOL_DELAY);
 }
 
 /* The bitmap and the count, without kicking the worker: the worker's own */
 static unsigned long __dcma_pool_take(struct dcma_region *r, unsigned long pfn,
 				      unsigned long nr)
 {
-	unsigned long held = dcma_reserve_count(r, pfn, nr);
+	unsigned long held = dcma_pool_count(r, pfn, nr);
 
-	bitmap_clear(r->reserve, pfn - r->base_pfn, nr);
-	r->reserve_pages -= held;
+	bitmap_clear(r->pool, pfn - r->base_pfn, nr);
+	r->pool_pages -= held;
 	return held;
 }
 
 static void __dcma_pool_give(struct dcma_region *r, unsigned long pfn,
 			     unsigned long nr)
 {
-	unsigned long held = dcma_reserve_count(r, pfn, nr);
+	unsigned long held = dcma_pool_count(r, pfn, nr);
 
-	bitmap_set(r->reserve, pfn - r->base_pfn, nr);
-	r->reserve_pages += nr - held;
+	bitmap_set(r->pool, pfn - r->base_pfn, nr);
+	r->pool_pages += nr - held;
 }
 
 /*
- * Take the reserve's pages in [pfn, pfn + nr) out of it: they are the
+ * Take the pool's pages in [pfn, pfn + nr) out of it: they are the
  * caller's now.  Returns how many there were.  Called under the region's
  * lock.
  */
@@ -118,7 +118,7 @@ unsigned long dcma_pool_take(struct dcma_region *r, unsigned long pfn,
 
 /*
  * Give [pfn, pfn + nr), pages dcma holds and no buffer does, to the
- * reserve; pages of it already there count once.  Called under the
+ * pool; pages of it already there count once.  Called under the
  * region's lock.
  */
 void dcma_pool_give(struct dcma_region *r, unsigned long pfn,
@@ -129,21 +129,21 @@ void dcma_pool_give(struct dcma_region *r, unsigned long pfn,
 }
 
 /*
- * The reserve's target: while it is not 0, a last put keeps its pages
- * (cleared) for the reserve rather than give them to the page allocator.
+ * The pool's target: while it is not 0, a last put keeps its pages
+ * (cleared) for the pool rather than give them to the page allocator.
  * Read without the lock.
  */
-unsigned long dcma_reserve_target(struct dcma_region *r)
+unsigned long dcma_pool_target(struct dcma_region *r)
 {
-	return READ_ONCE(r->reserve_target);
+	return READ_ONCE(r->pool_target);
 }
 
 /*
  * The lowest pageblock at or above @from that lies in free space (no
- * buffer) and is not all in the reserve, or the region's end when there
+ * buffer) and is not all in the pool, or the region's end when there
  * is none (pfn 0 can be a region's first pageblock).  A
  * range an allocation has picked but not yet claimed may lie in it; the
- * pages the worker claims there are then the reserve's when that claim
+ * pages the worker claims there are then the pool's when that claim
  * comes, under the claim lock the worker holds meanwhile.
  */
 static unsigned long dcma_pool_find(struct dcma_region *r,
@@ -163,7 +163,7 @@ static unsigned long dcma_pool_find(struct dcma_region *r,
 		/* whole pageblocks in the free space [gap, next) */
 		for (pb = ALIGN(max(gap, from), pageblock_nr_pages);
 		     pb + pageblock_nr_pages <= next; pb += pageblock_nr_pages)
-			if (find_next_zero_bit(r->reserve,
+			if (find_next_zero_bit(r->pool,
 					       pb - r->base_pfn + pageblock_nr_pages,
 					       pb - r->base_pfn) <
 			    pb - r->base_pfn + pageblock_nr_pages)
@@ -180,19 +180,19 @@ out_unlock:
 	return pb;
 }
 
-/* Give reserve pages back to the page allocator, highest first, to the target */
+/* Give pool pages back to the page allocator, highest first, to the target */
 static void dcma_pool_trim(struct dcma_region *r)
 {
 	unsigned long flags, last, first, surplus;
 
 	for (;;) {
 		spin_lock_irqsave(&r->lock, flags);
-		surplus = r->reserve_pages > r->reserve_target ?
-			  r->reserve_pages - r->reserve_target : 0;
-		last = surplus ? find_last_bit(r->reserve, r->nr_pages) : 0;
+		surplus = r->pool_pages > r->pool_target ?
+			  r->pool_pages - r->pool_target : 0;
+		last = surplus ? find_last_bit(r->pool, r->nr_pages) : 0;
 		first = last;
 		while (first && first + surplus > last + 1 &&
-		       test_bit(first - 1, r->reserve))
+		       test_bit(first - 1, r->pool))
 			first--;
 		if (surplus)
 			__dcma_pool_take(r, r->base_pfn + first, last + 1 - first);
@@ -207,7 +207,7 @@ static void dcma_pool_trim(struct dcma_region *r)
 static void dcma_pool_work(struct work_struct *work)
 {
 	struct dcma_region *r = container_of(to_delayed_work(work),
-					     struct dcma_region, reserve_work);
+					     struct dcma_region, pool_work);
 	unsigned long from = r->base_pfn, pb, pos, run = 0, end, flags, want;
 	unsigned long taken;
 
@@ -216,14 +216,14 @@ static void dcma_pool_work(struct work_struct *work)
 	mutex_unlock(&r->claim_lock);
 
 	/*
-	 * DCMA_RESERVE_CHUNK pages at most per claim, with the claim lock
+	 * DCMA_POOL_CHUNK pages at most per claim, with the claim lock
 	 * dropped in between, so that an allocation waits for one chunk at
 	 * most; busy pages are left for the next pass
 	 */
 	for (;;) {
 		spin_lock_irqsave(&r->lock, flags);
-		want = r->reserve_target > r->reserve_pages ?
-		       r->reserve_target - r->reserve_pages : 0;
+		want = r->pool_target > r->pool_pages ?
+		       r->pool_target - r->pool_pages : 0;
 		spin_unlock_irqrestore(&r->lock, flags);
 		if (!want)
 			return;
@@ -240,7 +240,7 @@ static void dcma_pool_work(struct work_struct *work)
 			pos = dcma_pool_next_gap(r, pos, end, &run);
 			if (pos >= end)
 				break;
-			run = min3(run, pos + want, pos + DCMA_RESERVE_CHUNK);
+			run = min3(run, pos + want, pos + DCMA_POOL_CHUNK);
 			if (alloc_contig_range(pos, run, MIGRATE_CMA,
 					       GFP_KERNEL | __GFP_NOWARN))
 				continue;
@@ -253,8 +253,8 @@ static void dcma_pool_work(struct work_struct *work)
 		}
 		mutex_unlock(&r->claim_lock);
 		if (taken) {
-			atomic_long_add(taken, &r->stats.pages_reserved);
-			trace_dcma_reserve(r->name, pos, taken);
+			atomic_long_add(taken, &r->stats.pages_pooled);
+			trace_dcma_pool_fill(r->name, pos, taken);
 			/* the pageblock again: allocations may have come */
 			from = pb;
 		} else {
@@ -265,18 +265,18 @@ static void dcma_pool_work(struct work_struct *work)
 }
 
 /**
- * dcma_reserve_set() - set how many pages a reusable region keeps claimed
+ * dcma_pool_set() - set how many pages a reusable region keeps claimed
  * @region: the region
  * @pages: the target
  *
- * The reserve worker then claims free pageblocks, or gives pages back,
+ * The pool worker then claims free pageblocks, or gives pages back,
  * in the background.
  *
  * Context: Process context.
  * Return: 0, -EOPNOTSUPP for an exclusive or inactive region (nothing of
  * it is lent), -EINVAL for more than the region.
  */
-int dcma_reserve_set(struct dcma_region *region, unsigned long pages)
+int dcma_pool_set(struct dcma_region *region, unsigned long pages)
 {
 	unsigned long flags;
 
@@ -285,37 +285,37 @@ int dcma_reserve_set(struct dcma_region *region, unsigned long pages)
 	if (pages > region->nr_pages)
 		return -EINVAL;
 	spin_lock_irqsave(&region->lock, flags);
-	region->reserve_target = pages;
+	region->pool_target = pages;
 	spin_unlock_irqrestore(&region->lock, flags);
-	mod_delayed_work(system_unbound_wq, &region->reserve_work, 0);
+	mod_delayed_work(system_unbound_wq, &region->pool_work, 0);
 	return 0;
 }
 
 /**
- * dcma_pool_init() - set up a reusable region's reserve at activation
+ * dcma_pool_init() - set up a reusable region's pool at activation
  * @r: the region, not yet active
  *
- * A target from "reserve=" is claimed once the workqueues run.
+ * A target from "pool=" is claimed once the workqueues run.
  *
  * Context: Process context, boot.
  * Return: 0 or -ENOMEM.
  */
 int __init dcma_pool_init(struct dcma_region *r)
 {
-	r->reserve = kvcalloc(BITS_TO_LONGS(r->nr_pages), sizeof(unsigned long),
-			      GFP_KERNEL);
-	if (!r->reserve)
+	r->pool = kvcalloc(BITS_TO_LONGS(r->nr_pages), sizeof(unsigned long),
+			   GFP_KERNEL);
+	if (!r->pool)
 		return -ENOMEM;
-	INIT_DELAYED_WORK(&r->reserve_work, dcma_pool_work);
+	INIT_DELAYED_WORK(&r->pool_work, dcma_pool_work);
 	return 0;
 }
 
 /*
- * The worker, first run once the region is active, for a "reserve=" from
+ * The worker, first run once the region is active, for a "pool=" from
  * the command line or the device tree
  */
 void __init dcma_pool_start(struct dcma_region *r)
 {
-	if (r->reserve_target)
-		queue_delayed_work(system_unbound_wq, &r->reserve_work, 0);
+	if (r->pool_target)
+		queue_delayed_work(system_unbound_wq, &r->pool_work, 0);
 }

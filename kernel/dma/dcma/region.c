@@ -174,7 +174,7 @@ static struct dcma_region * __init dcma_record(const struct dcma_region_spec *sp
 	r->base_pfn = PHYS_PFN(base);
 	r->nr_pages = size >> PAGE_SHIFT;
 	r->reusable = !spec->exclusive;
-	r->reserve_target = r->reusable ? spec->reserve >> PAGE_SHIFT : 0;
+	r->pool_target = r->reusable ? spec->pool >> PAGE_SHIFT : 0;
 	r->from_dt = reserved;
 	r->ops = ops;
 	spin_lock_init(&r->lock);
@@ -223,10 +223,10 @@ int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 	}
 
 	r = dcma_record(spec, base, size, ops, reserved);
-	pr_info("region %s: %pa, %lu MiB, %s, allocator %s, reserve %lu KiB\n",
+	pr_info("region %s: %pa, %lu MiB, %s, allocator %s, pool %lu KiB\n",
 		r->name, &base, (unsigned long)(size / SZ_1M),
 		r->reusable ? "reusable" : "exclusive", ops->name,
-		r->reserve_target << (PAGE_SHIFT - 10));
+		r->pool_target << (PAGE_SHIFT - 10));
 	return 0;
 
 out_report:
@@ -280,24 +280,24 @@ static int __init dcma_activate(struct dcma_region *r)
 		goto out_give_back;
 	INIT_LIST_HEAD(&r->held);
 	INIT_DELAYED_WORK(&r->held_work, dcma_held_work);
-	r->buf_pool = mempool_create_kmalloc_pool(DCMA_POOL_MIN,
-						  sizeof(struct dcma_buffer));
-	if (!r->buf_pool)
-		goto out_free_reserve;
+	r->buf_spares = mempool_create_kmalloc_pool(DCMA_SPARE_MIN,
+						    sizeof(struct dcma_buffer));
+	if (!r->buf_spares)
+		goto out_free_pool;
 	if (r->ops->node_size) {
-		r->node_pool = mempool_create_kmalloc_pool(DCMA_POOL_MIN,
-							   r->ops->node_size);
-		if (!r->node_pool)
-			goto out_free_buf_pool;
+		r->node_spares = mempool_create_kmalloc_pool(DCMA_SPARE_MIN,
+							     r->ops->node_size);
+		if (!r->node_spares)
+			goto out_free_buf_spares;
 		node = kzalloc(r->ops->node_size, GFP_KERNEL);
 		if (!node)
-			goto out_free_node_pool;
+			goto out_free_node_spares;
 	}
 	r->alloc_state = r->ops->create(r->base_pfn, r->nr_pages, node);
 	if (IS_ERR_OR_NULL(r->alloc_state)) {
 		kfree(node);
 		r->alloc_state = NULL;
-		goto out_free_node_pool;
+		goto out_free_node_spares;
 	}
 
 	if (r->reusable)
@@ -310,15 +310,15 @@ static int __init dcma_activate(struct dcma_region *r)
 		dcma_pool_start(r);
 	return 0;
 
-out_free_node_pool:
-	mempool_destroy(r->node_pool);
-	r->node_pool = NULL;
-out_free_buf_pool:
-	mempool_destroy(r->buf_pool);
-	r->buf_pool = NULL;
-out_free_reserve:
-	kvfree(r->reserve);
-	r->reserve = NULL;
+out_free_node_spares:
+	mempool_destroy(r->node_spares);
+	r->node_spares = NULL;
+out_free_buf_spares:
+	mempool_destroy(r->buf_spares);
+	r->buf_spares = NULL;
+out_free_pool:
+	kvfree(r->pool);
+	r->pool = NULL;
 out_give_back:
 	/* Useless as a region: the pages go to the page allocator. */
 	for (pfn = r->base_pfn; pfn < end; pfn++)
@@ -500,7 +500,7 @@ int dcma_walk_regions(int (*it)(struct dcma_region *region, void *data),
  * dcma_region_snapshot() - a region's state, taken at one moment
  * @region: the region
  * @st: filled: whether it is active, its allocator's name, the
- *	allocator's view, the number of buffers, the reserve and its target
+ *	allocator's view, the number of buffers, the pool and its target
  *	under one hold of the region's lock, and, with @lent, the pages
  *	lent right now (a racy walk after the lock is dropped)
  * @lent: also count the lent pages, which may sleep
@@ -521,15 +521,15 @@ void dcma_region_snapshot(struct dcma_region *region,
 	spin_lock_irqsave(&region->lock, flags);
 	region->ops->info(region->alloc_state, &st->alloc);
 	st->nr_buffers = region->nr_buffers;
-	st->reserve_pages = region->reserve_pages;
-	st->reserve_target = region->reserve_target;
+	st->pool_pages = region->pool_pages;
+	st->pool_target = region->pool_target;
 	spin_unlock_irqrestore(&region->lock, flags);
 	if (!lent || !region->reusable)
 		return;
-	/* pages outside the page allocator, less those in buffers or the reserve */
+	/* pages outside the page allocator, less those in buffers or the pool */
 	in_use = dcma_range_in_use(region->base_pfn, region->nr_pages);
 	st->lent = in_use - min(in_use, region->nr_pages - st->alloc.free_pages +
-				st->reserve_pages);
+				st->pool_pages);
 }
 
 /**
@@ -538,10 +538,10 @@ void dcma_region_snapshot(struct dcma_region *region,
  * @in_buffer: a bitmap of the region's pages, zeroed; set for each page
  *	in a buffer
  * @free: the same; set for each page that is free: in the page
- *	allocator's free lists or the reserve, or, in an exclusive region,
+ *	allocator's free lists or the pool, or, in an exclusive region,
  *	not in a buffer
  *
- * The buffers and the reserve are read under the region's lock, the page
+ * The buffers and the pool are read under the region's lock, the page
  * allocator's free pages after it, without the zone lock (racy).  A page
  * of a reusable region in neither bitmap is lent.
  *
@@ -559,8 +559,8 @@ void dcma_region_pages(struct dcma_region *region, unsigned long *in_buffer,
 		b = rb_entry(n, struct dcma_buffer, node);
 		bitmap_set(in_buffer, b->pfn - region->base_pfn, b->nr_pages);
 	}
-	if (region->reserve)
-		bitmap_copy(free, region->reserve, region->nr_pages);
+	if (region->pool)
+		bitmap_copy(free, region->pool, region->nr_pages);
 	spin_unlock_irqrestore(&region->lock, flags);
 	if (region->reusable)
 		dcma_buddy_walk(region->base_pfn, region->nr_pages, free);

@@ -9,7 +9,7 @@
  *   release_pages_success  pages given back by last dcma_put()s
  *   total_pages            pages in the region
  *   available_pages        pages not held by any buffer
- *   reserve_pages          (rw) pages of a reusable region kept claimed
+ *   pool_pages             (rw) pages of a reusable region kept claimed
  *                          ahead of demand; writing sets the target
  */
 
@@ -64,16 +64,16 @@ static ssize_t available_pages_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", info.free_pages);
 }
 
-static ssize_t reserve_pages_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
+static ssize_t pool_pages_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lu\n",
-			  dcma_reserve_target(dcma_from_kobj(kobj)));
+			  dcma_pool_target(dcma_from_kobj(kobj)));
 }
 
-static ssize_t reserve_pages_store(struct kobject *kobj,
-				   struct kobj_attribute *attr,
-				   const char *buf, size_t count)
+static ssize_t pool_pages_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
 {
 	unsigned long pages;
 	int ret;
@@ -81,12 +81,12 @@ static ssize_t reserve_pages_store(struct kobject *kobj,
 	ret = kstrtoul(buf, 0, &pages);
 	if (ret)
 		return ret;
-	ret = dcma_reserve_set(dcma_from_kobj(kobj), pages);
+	ret = dcma_pool_set(dcma_from_kobj(kobj), pages);
 	return ret ?: count;
 }
 
 static struct kobj_attribute total_pages_attr = __ATTR_RO(total_pages);
-static struct kobj_attribute reserve_pages_attr = __ATTR_RW(reserve_pages);
+static struct kobj_attribute pool_pages_attr = __ATTR_RW(pool_pages);
 static struct kobj_attribute available_pages_attr = __ATTR_RO(available_pages);
 
 static struct attribute *dcma_attrs[] = {
@@ -95,7 +95,7 @@ static struct attribute *dcma_attrs[] = {
 	&release_pages_success_attr.attr,
 	&total_pages_attr.attr,
 	&available_pages_attr.attr,
-	&reserve_pages_attr.attr,
+	&pool_pages_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(dcma);

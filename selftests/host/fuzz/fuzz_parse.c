@@ -42,8 +42,8 @@ static void check_spec(const struct dcma_region_spec *s)
 		abort();
 	if (s->allocator[0] && !dcma_allocator_find(s->allocator))
 		abort();
-	if (s->reserve % PAGE_SIZE || s->reserve > s->size ||
-	    (s->reserve && s->exclusive))
+	if (s->pool % PAGE_SIZE || s->pool > s->size ||
+	    (s->pool && s->exclusive))
 		abort();
 }
 
