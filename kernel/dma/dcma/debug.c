@@ -231,13 +231,86 @@ static void dcma_test_buf_free(struct dcma_test_buf *tb)
 	tb->pdev = NULL;
 }
 
+/* A second dma_free_pages() of a buffer freed already, at DMA address @dma */
+static int dcma_test_dma_refree(struct platform_device *pdev, u64 dma)
+{
+	phys_addr_t phys = dma_to_phys(&pdev->dev, dma);
+
+	if (!dcma_region_of(phys) || !PAGE_ALIGNED(phys))
+		return -EINVAL;
+	dma_free_pages(&pdev->dev, PAGE_SIZE, pfn_to_page(PHYS_PFN(phys)), dma,
+		       DMA_BIDIRECTIONAL);
+	return 0;
+}
+
+/* Free the test buffer of @pdev at DMA address @dma */
+static int dcma_test_dma_free(struct platform_device *pdev, u64 dma)
+{
+	struct dcma_test_buf *tb;
+	int i;
+
+	for (i = 0; i < DCMA_TEST_BUFS; i++) {
+		tb = &dcma_test_bufs[i];
+		if (tb->pdev == pdev && tb->dma == dma) {
+			dcma_test_buf_free(tb);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * A DMA API buffer of @size bytes for @pdev: "dma_alloc" and
+ * "dma_alloc_atomic" through dma_alloc_coherent(), "dma_alloc_nomap"
+ * without a kernel mapping, "dma_alloc_pages" through dma_alloc_pages().
+ * The result is its DMA address, size and whether it reads all zeroes.
+ */
+static int dcma_test_dma_alloc(struct dcma_test_state *st,
+			       struct platform_device *pdev, const char *verb,
+			       u64 size)
+{
+	struct dcma_test_buf *tb;
+	void *zeroed_cpu = NULL;
+	int i;
+
+	for (i = 0; i < DCMA_TEST_BUFS && dcma_test_bufs[i].pdev; i++)
+		;
+	if (i == DCMA_TEST_BUFS || !size || size > SZ_1G)
+		return i == DCMA_TEST_BUFS ? -ENOSPC : -EINVAL;
+	tb = &dcma_test_bufs[i];
+	tb->page = NULL;
+	tb->attrs = 0;
+	if (!strcmp(verb, "dma_alloc_nomap")) {
+		/* dma-direct's cookie is the first page */
+		tb->attrs = DMA_ATTR_NO_KERNEL_MAPPING;
+		tb->cpu = dma_alloc_attrs(&pdev->dev, size, &tb->dma, GFP_KERNEL |
+					  __GFP_NOWARN, tb->attrs);
+		zeroed_cpu = tb->cpu ? page_address(tb->cpu) : NULL;
+	} else if (!strcmp(verb, "dma_alloc_pages")) {
+		tb->page = dma_alloc_pages(&pdev->dev, size, &tb->dma,
+					   DMA_BIDIRECTIONAL,
+					   GFP_KERNEL | __GFP_NOWARN);
+		tb->cpu = tb->page ? page_address(tb->page) : NULL;
+	} else {
+		tb->cpu = dma_alloc_coherent(&pdev->dev, size, &tb->dma,
+					     (strcmp(verb, "dma_alloc") ?
+					      GFP_ATOMIC : GFP_KERNEL) |
+					     __GFP_NOWARN);
+	}
+	if (!tb->cpu)
+		return -ENOMEM;
+	tb->pdev = pdev;
+	tb->size = size;
+	snprintf(st->result, sizeof(st->result), "%pad %zu %d\n", &tb->dma,
+		 tb->size, !memchr_inv(zeroed_cpu ?: tb->cpu, 0, tb->size));
+	return 0;
+}
+
 static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 {
 	char *name = strsep(&args, " "), *arg = strsep(&args, " "), *kind;
+	int id = dcma_test_dev(name), ret;
 	struct platform_device *pdev;
-	struct dcma_test_buf *tb;
-	int id = dcma_test_dev(name), i, ret = 0;
-	void *zeroed_cpu = NULL;
 	phys_addr_t phys;
 	u64 val;
 
@@ -272,59 +345,11 @@ static int dcma_test_dma(struct dcma_test_state *st, char *verb, char *args)
 			 PAGE_ALIGN(val), dcma_test_zeroed(phys, PAGE_ALIGN(val)));
 		return 0;
 	}
-	if (!strcmp(verb, "dma_refree")) {
-		/* a second dma_free_pages() of a buffer freed already */
-		phys = dma_to_phys(&pdev->dev, val);
-		if (!dcma_region_of(phys) || !PAGE_ALIGNED(phys))
-			return -EINVAL;
-		dma_free_pages(&pdev->dev, PAGE_SIZE,
-			       pfn_to_page(PHYS_PFN(phys)), val,
-			       DMA_BIDIRECTIONAL);
-		return 0;
-	}
-	if (!strcmp(verb, "dma_free")) {
-		for (i = 0; i < DCMA_TEST_BUFS; i++) {
-			tb = &dcma_test_bufs[i];
-			if (tb->pdev == pdev && tb->dma == val)
-				break;
-		}
-		if (i == DCMA_TEST_BUFS)
-			return -ENOENT;
-		dcma_test_buf_free(tb);
-		return 0;
-	}
-	/* dma_alloc */
-	for (i = 0; i < DCMA_TEST_BUFS && dcma_test_bufs[i].pdev; i++)
-		;
-	if (i == DCMA_TEST_BUFS || !val || val > SZ_1G)
-		return i == DCMA_TEST_BUFS ? -ENOSPC : -EINVAL;
-	tb = &dcma_test_bufs[i];
-	tb->page = NULL;
-	tb->attrs = 0;
-	if (!strcmp(verb, "dma_alloc_nomap")) {
-		/* dma-direct's cookie is the first page */
-		tb->attrs = DMA_ATTR_NO_KERNEL_MAPPING;
-		tb->cpu = dma_alloc_attrs(&pdev->dev, val, &tb->dma, GFP_KERNEL |
-					  __GFP_NOWARN, tb->attrs);
-		zeroed_cpu = tb->cpu ? page_address(tb->cpu) : NULL;
-	} else if (!strcmp(verb, "dma_alloc_pages")) {
-		tb->page = dma_alloc_pages(&pdev->dev, val, &tb->dma,
-					   DMA_BIDIRECTIONAL,
-					   GFP_KERNEL | __GFP_NOWARN);
-		tb->cpu = tb->page ? page_address(tb->page) : NULL;
-	} else {
-		tb->cpu = dma_alloc_coherent(&pdev->dev, val, &tb->dma,
-					     (strcmp(verb, "dma_alloc") ?
-					      GFP_ATOMIC : GFP_KERNEL) |
-					     __GFP_NOWARN);
-	}
-	if (!tb->cpu)
-		return -ENOMEM;
-	tb->pdev = pdev;
-	tb->size = val;
-	snprintf(st->result, sizeof(st->result), "%pad %zu %d\n", &tb->dma,
-		 tb->size, !memchr_inv(zeroed_cpu ?: tb->cpu, 0, tb->size));
-	return ret;
+	if (!strcmp(verb, "dma_refree"))
+		return dcma_test_dma_refree(pdev, val);
+	if (!strcmp(verb, "dma_free"))
+		return dcma_test_dma_free(pdev, val);
+	return dcma_test_dma_alloc(st, pdev, verb, val);
 }
 
 /* dma_alloc, dma_free, dcma_alloc, mask, plug, unplug */

@@ -90,69 +90,67 @@ static const struct reserved_mem_ops dcma_rmem_ops = {
 	.device_init = dcma_rmem_device_init,
 };
 
-static int __init dcma_rmem_declare(struct reserved_mem *rmem)
+/* The region @rmem's node asks for, in @spec: NULL, or what is wrong */
+static const char *__init dcma_rmem_spec(struct reserved_mem *rmem,
+					 struct dcma_region_spec *spec)
 {
 	unsigned long node = rmem->fdt_node;
-	struct dcma_region_spec spec = {};
-	const char *label, *alloc, *reason;
+	const char *label, *alloc;
 	const __be32 *prop;
 	bool bad = false;
 	size_t len;
-	int plen, ret;
+	int plen;
 
 	label = dcma_fdt_string(node, "label", DCMA_NAME_LEN, &bad);
-	if (bad) {
-		reason = "label is not a string of at most 31 characters";
-		goto out_report;
-	}
+	if (bad)
+		return "label is not a string of at most 31 characters";
 	if (!label)
 		label = rmem->name;
 	len = label == rmem->name ? strcspn(label, "@") : strlen(label);
-	if (!dcma_name_valid(label, len)) {
-		reason = "name must be 1 to 31 of A-Z a-z 0-9 _ - (set \"label\")";
-		goto out_report;
-	}
-	memcpy(spec.name, label, len);
+	if (!dcma_name_valid(label, len))
+		return "name must be 1 to 31 of A-Z a-z 0-9 _ - (set \"label\")";
+	memcpy(spec->name, label, len);
 
 	alloc = dcma_fdt_string(node, "linux,dcma-allocator",
 				DCMA_ALLOCATOR_NAME_LEN, &bad);
-	if (bad || (alloc && !dcma_allocator_find(alloc))) {
-		reason = "unknown linux,dcma-allocator";
-		goto out_report;
-	}
+	if (bad || (alloc && !dcma_allocator_find(alloc)))
+		return "unknown linux,dcma-allocator";
 	if (alloc)
-		strscpy(spec.allocator, alloc, sizeof(spec.allocator));
+		strscpy(spec->allocator, alloc, sizeof(spec->allocator));
 
-	if (of_get_flat_dt_prop(node, "no-map", NULL)) {
-		reason = "no-map is not supported (dcma needs the kernel mapping)";
-		goto out_report;
-	}
-	spec.exclusive = !of_get_flat_dt_prop(node, "reusable", NULL);
-	spec.base = rmem->base;
-	spec.size = rmem->size;
-	spec.fixed = true;
+	if (of_get_flat_dt_prop(node, "no-map", NULL))
+		return "no-map is not supported (dcma needs the kernel mapping)";
+	spec->exclusive = !of_get_flat_dt_prop(node, "reusable", NULL);
+	spec->base = rmem->base;
+	spec->size = rmem->size;
+	spec->fixed = true;
 
 	prop = of_get_flat_dt_prop(node, "linux,dcma-pool", &plen);
-	if (prop) {
-		if (plen != dt_root_size_cells * sizeof(__be32)) {
-			reason = "linux,dcma-pool is not one size (#size-cells cells)";
-			goto out_report;
-		}
-		spec.pool = dt_mem_next_cell(dt_root_size_cells, &prop);
-		reason = dcma_pool_problem(&spec);
-		if (reason)
-			goto out_report;
-	}
+	if (!prop)
+		return NULL;
+	if (plen != dt_root_size_cells * sizeof(__be32))
+		return "linux,dcma-pool is not one size (#size-cells cells)";
+	spec->pool = dt_mem_next_cell(dt_root_size_cells, &prop);
+	return dcma_pool_problem(spec);
+}
 
+static int __init dcma_rmem_declare(struct reserved_mem *rmem)
+{
+	struct dcma_region_spec spec = {};
+	const char *reason;
+	int ret;
+
+	reason = dcma_rmem_spec(rmem, &spec);
+	if (reason) {
+		pr_err("reserved-memory node %s skipped: %s\n", rmem->name,
+		       reason);
+		return -EINVAL;
+	}
 	/* dcma_declare() reports its own failures */
 	ret = dcma_declare(&spec, 0, true);
 	if (!ret)
 		rmem->ops = &dcma_rmem_ops;
 	return ret;
-
-out_report:
-	pr_err("reserved-memory node %s skipped: %s\n", rmem->name, reason);
-	return -EINVAL;
 }
 
 static int __init dcma_rmem_setup(struct reserved_mem *rmem)

@@ -266,24 +266,18 @@ static bool __init dcma_region_in_one_zone(struct dcma_region *r)
 	return true;
 }
 
-static int __init dcma_activate(struct dcma_region *r)
+/*
+ * The spare buffers and allocator nodes of @r, and its allocator's state;
+ * -ENOMEM with nothing left behind.
+ */
+static int __init dcma_bookkeeping_init(struct dcma_region *r)
 {
-	unsigned long pfn, end = r->base_pfn + r->nr_pages;
-	const char *reason = "out of memory";
 	void *node = NULL;
 
-	if (r->reusable && !dcma_region_in_one_zone(r)) {
-		reason = "range spans more than one zone";
-		goto out_give_back;
-	}
-	if (r->reusable && dcma_pool_init(r))
-		goto out_give_back;
-	INIT_LIST_HEAD(&r->held);
-	INIT_DELAYED_WORK(&r->held_work, dcma_held_work);
 	r->buf_spares = mempool_create_kmalloc_pool(DCMA_SPARE_MIN,
 						    sizeof(struct dcma_buffer));
 	if (!r->buf_spares)
-		goto out_free_pool;
+		return -ENOMEM;
 	if (r->ops->node_size) {
 		r->node_spares = mempool_create_kmalloc_pool(DCMA_SPARE_MIN,
 							     r->ops->node_size);
@@ -294,11 +288,34 @@ static int __init dcma_activate(struct dcma_region *r)
 			goto out_free_node_spares;
 	}
 	r->alloc_state = r->ops->create(r->base_pfn, r->nr_pages, node);
-	if (IS_ERR_OR_NULL(r->alloc_state)) {
-		kfree(node);
-		r->alloc_state = NULL;
-		goto out_free_node_spares;
+	if (!IS_ERR_OR_NULL(r->alloc_state))
+		return 0;
+	kfree(node);
+	r->alloc_state = NULL;
+out_free_node_spares:
+	mempool_destroy(r->node_spares);
+	r->node_spares = NULL;
+out_free_buf_spares:
+	mempool_destroy(r->buf_spares);
+	r->buf_spares = NULL;
+	return -ENOMEM;
+}
+
+static int __init dcma_activate(struct dcma_region *r)
+{
+	unsigned long pfn, end = r->base_pfn + r->nr_pages;
+	const char *reason = "out of memory";
+
+	if (r->reusable && !dcma_region_in_one_zone(r)) {
+		reason = "range spans more than one zone";
+		goto out_give_back;
 	}
+	if (r->reusable && dcma_pool_init(r))
+		goto out_give_back;
+	INIT_LIST_HEAD(&r->held);
+	INIT_DELAYED_WORK(&r->held_work, dcma_held_work);
+	if (dcma_bookkeeping_init(r))
+		goto out_free_pool;
 
 	if (r->reusable)
 		for (pfn = r->base_pfn; pfn < end; pfn += pageblock_nr_pages)
@@ -310,12 +327,6 @@ static int __init dcma_activate(struct dcma_region *r)
 		dcma_pool_start(r);
 	return 0;
 
-out_free_node_spares:
-	mempool_destroy(r->node_spares);
-	r->node_spares = NULL;
-out_free_buf_spares:
-	mempool_destroy(r->buf_spares);
-	r->buf_spares = NULL;
 out_free_pool:
 	kvfree(r->pool);
 	r->pool = NULL;
