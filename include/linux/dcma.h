@@ -28,6 +28,8 @@ struct page;
 void __init dcma_reserve(phys_addr_t limit);
 
 struct dcma_region *dcma_region_find(const char *name);
+int dcma_walk_regions(int (*it)(struct dcma_region *region, void *data),
+		      void *data);
 const char *dcma_region_name(const struct dcma_region *region);
 phys_addr_t dcma_region_base(const struct dcma_region *region);
 phys_addr_t dcma_region_size(const struct dcma_region *region);
@@ -35,12 +37,16 @@ bool dcma_region_reusable(const struct dcma_region *region);
 
 struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 				      size_t align, gfp_t gfp);
+struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
+					    size_t size, size_t align,
+					    gfp_t gfp, const char *owner);
 phys_addr_t dcma_buffer_phys(const struct dcma_buffer *buf);
 size_t dcma_buffer_size(const struct dcma_buffer *buf);
 struct page *dcma_buffer_page(const struct dcma_buffer *buf);
 
 int dcma_get(phys_addr_t phys);
 int dcma_put(phys_addr_t phys);
+int dcma_put_owned(phys_addr_t phys, const char *who);
 
 int dcma_alloc(struct device *dev, const char *kind, size_t size,
 	       size_t align, phys_addr_t *phys);
@@ -62,9 +68,22 @@ static inline struct dcma_region *dcma_region_find(const char *name)
 	return NULL;
 }
 
+static inline int dcma_walk_regions(int (*it)(struct dcma_region *region,
+					      void *data), void *data)
+{
+	return 0;
+}
+
 static inline struct dcma_buffer *dcma_region_alloc(struct dcma_region *region,
 						    size_t size, size_t align,
 						    gfp_t gfp)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline struct dcma_buffer *
+dcma_region_alloc_owned(struct dcma_region *region, size_t size, size_t align,
+			gfp_t gfp, const char *owner)
 {
 	return ERR_PTR(-ENODEV);
 }
@@ -110,6 +129,11 @@ static inline int dcma_get(phys_addr_t phys)
 }
 
 static inline int dcma_put(phys_addr_t phys)
+{
+	return -ENOENT;
+}
+
+static inline int dcma_put_owned(phys_addr_t phys, const char *who)
 {
 	return -ENOENT;
 }

@@ -588,9 +588,8 @@ static struct dcma_buffer *dcma_choice_alloc(struct device *dev,
 	snprintf(owner, sizeof(owner), "%s%s%s", dev_name(dev),
 		 *kind ? "/" : "", kind);
 	for (i = 0; i < c->nr_regions; i++) {
-		buf = dcma_region_alloc_owned(c->regions[i], size, align,
-					      gfp | __GFP_NOWARN, owner,
-					      dma_ref);
+		buf = __dcma_region_alloc(c->regions[i], size, align,
+					  gfp | __GFP_NOWARN, owner, dma_ref);
 		if (!IS_ERR(buf))
 			return buf;
 	}
@@ -680,7 +679,7 @@ bool dcma_free_contiguous(struct device *dev, struct page *page, size_t size)
 
 	if (!dcma_region_of(phys))
 		return false;
-	dcma_put_alloc_ref(phys, dev_name(dev));
+	dcma_put_owned(phys, dev_name(dev));
 	return true;
 }
 

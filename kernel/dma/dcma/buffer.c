@@ -226,7 +226,7 @@ static int dcma_node_get(struct dcma_region *r, void **node, gfp_t gfp)
 	*node = dcma_spare_zalloc(r->node_spares, r->ops->node_size, gfp);
 	if (*node)
 		return 0;
-	atomic_long_inc(&r->stats.fails_nomem);
+	dcma_stat_add(r, DCMA_FAILS_NOMEM, 1);
 	return -ENOMEM;
 }
 
@@ -309,8 +309,8 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 			align = max_t(unsigned long, align, pageblock_nr_pages);
 		ret = dcma_range_pick(r, buf, nr, align, node, &hits, &claim);
 		if (ret) {
-			atomic_long_inc(nr_busy ? &r->stats.fails_busy :
-					&r->stats.fails_nospace);
+			dcma_stat_add(r, nr_busy ? DCMA_FAILS_BUSY :
+				      DCMA_FAILS_NOSPACE, 1);
 			break;
 		}
 		/* the allocator has the node now */
@@ -322,14 +322,14 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 			break;
 		trace_dcma_migrate_retry(r->name, buf->pfn, nr, ret);
 		busy[nr_busy++] = buf->pfn;
-		atomic_long_inc(&r->stats.retries);
+		dcma_stat_add(r, DCMA_RETRIES, 1);
 		if (ret != -EBUSY || nr_busy == DCMA_CLAIM_TRIES) {
-			atomic_long_inc(&r->stats.fails_busy);
+			dcma_stat_add(r, DCMA_FAILS_BUSY, 1);
 			break;
 		}
 	}
-	atomic_long_add(migrated, &r->stats.pages_migrated);
-	atomic_long_add(hits, &r->stats.pages_from_pool);
+	dcma_stat_add(r, DCMA_PAGES_MIGRATED, migrated);
+	dcma_stat_add(r, DCMA_PAGES_FROM_POOL, hits);
 
 	for (i = 0; i < nr_busy; i++)
 		dcma_range_free(r, busy[i], nr);
@@ -348,20 +348,19 @@ static void dcma_account_latency(struct dcma_region *r, u64 ns,
 	for (i = 0; i < DCMA_LATENCY_BUCKETS - 1; i++)
 		if (us <= dcma_latency_bounds_us[i])
 			break;
-	atomic_long_inc(&r->stats.latency[i]);
+	dcma_stat_add(r, DCMA_LATENCY + i, 1);
 	trace_dcma_alloc_finish(r->name, owner, pfn, nr, 0, retries, ns);
 }
 
 /*
- * dcma_region_alloc() for a device: @owner ("<device>" or "<device>/<kind>")
+ * dcma_region_alloc() with @owner ("<device>" or "<device>/<kind>"), which
  * names the buffer in debugfs; with @owner_ref, the buffer's first
- * reference is the owner's, which only dcma_put_alloc_ref() drops.
- * Context and return as dcma_region_alloc().
+ * reference is the owner's, which only dcma_put_owned() drops.  Context
+ * and return as dcma_region_alloc().
  */
-struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
-					    size_t size, size_t align,
-					    gfp_t gfp, const char *owner,
-					    bool owner_ref)
+struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
+					size_t size, size_t align, gfp_t gfp,
+					const char *owner, bool owner_ref)
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages;
 	unsigned long pfn;
@@ -383,7 +382,7 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 
 	buf = dcma_spare_zalloc(region->buf_spares, sizeof(*buf), gfp);
 	if (!buf) {
-		atomic_long_inc(&region->stats.fails_nomem);
+		dcma_stat_add(region, DCMA_FAILS_NOMEM, 1);
 		ret = -ENOMEM;
 		goto out_fail;
 	}
@@ -402,14 +401,14 @@ struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
 	/* already zeroed, see dcma_scrub() */
 	pfn = buf->pfn;
 
-	atomic_long_inc(&region->stats.allocs);
-	atomic_long_add(nr, &region->stats.pages_allocated);
+	dcma_stat_add(region, DCMA_ALLOCS, 1);
+	dcma_stat_add(region, DCMA_PAGES_ALLOCATED, nr);
 	dcma_account_latency(region, ktime_get_ns() - start, pfn, nr, owner,
 			     retries);
 	return buf;
 
 out_fail:
-	atomic_long_add(nr, &region->stats.pages_failed);
+	dcma_stat_add(region, DCMA_PAGES_FAILED, nr);
 	trace_dcma_alloc_finish(region->name, owner, 0, nr, ret, retries,
 				ktime_get_ns() - start);
 	return ERR_PTR(ret);
@@ -441,9 +440,34 @@ out_fail:
 struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 				      size_t align, gfp_t gfp)
 {
-	return dcma_region_alloc_owned(region, size, align, gfp, NULL, false);
+	return __dcma_region_alloc(region, size, align, gfp, NULL, false);
 }
 EXPORT_SYMBOL_GPL(dcma_region_alloc);
+
+/**
+ * dcma_region_alloc_owned() - allocate a buffer that its owner alone frees
+ * @region: the region
+ * @size: bytes, rounded up to whole pages
+ * @align: as for dcma_region_alloc()
+ * @gfp: as for dcma_region_alloc()
+ * @owner: names the buffer's owner in debugfs and in the messages of a
+ *	second free, for example "dma-heap"
+ *
+ * As dcma_region_alloc(), but the buffer's first reference is its owner's:
+ * a dcma_put() cannot drop it, only dcma_put_owned(), once.  For an
+ * allocator that hands the buffer on (a dma-buf exporter) and must not
+ * lose it to a holder's extra put.
+ *
+ * Context: As dcma_region_alloc().
+ * Return: As dcma_region_alloc().
+ */
+struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
+					    size_t size, size_t align,
+					    gfp_t gfp, const char *owner)
+{
+	return __dcma_region_alloc(region, size, align, gfp, owner, true);
+}
+EXPORT_SYMBOL_GPL(dcma_region_alloc_owned);
 
 /**
  * dcma_buffer_phys() - a buffer's physical address
@@ -503,7 +527,7 @@ static struct dcma_buffer *dcma_buffer_lookup(struct dcma_region *r,
 enum dcma_ref_op {
 	DCMA_REF_GET,		/* dcma_get() */
 	DCMA_REF_PUT,		/* dcma_put() */
-	DCMA_REF_PUT_OWNER,	/* dcma_put_alloc_ref(): the allocator's own */
+	DCMA_REF_PUT_OWNER,	/* dcma_put_owned(): the allocator's own */
 };
 
 /*
@@ -658,8 +682,8 @@ static void dcma_buffer_release(struct dcma_buffer *buf, bool first)
 		free_contig_range(buf->pfn, buf->nr_pages);
 		dcma_range_free(r, buf->pfn, buf->nr_pages);
 	}
-	atomic_long_inc(&r->stats.frees);
-	atomic_long_add(buf->nr_pages, &r->stats.pages_released);
+	dcma_stat_add(r, DCMA_FREES, 1);
+	dcma_stat_add(r, DCMA_PAGES_RELEASED, buf->nr_pages);
 	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
 	mempool_free(buf, r->buf_spares);
 }
@@ -717,14 +741,20 @@ int dcma_put(phys_addr_t phys)
 }
 EXPORT_SYMBOL_GPL(dcma_put);
 
-/*
- * Drop the reference a buffer's owner (the DMA API, a dma-buf) got with it
- * from dcma_region_alloc_owned(), exactly once; @who names the owner in
- * the messages.  Context as dcma_put().  Returns 0, -ENOENT when no live
- * buffer starts at @phys, or -EINVAL (nothing changed) when the owner's
- * reference is gone already.
+/**
+ * dcma_put_owned() - drop the owner's reference to a buffer
+ * @phys: the buffer's physical address
+ * @who: names the owner in the messages
+ *
+ * Drops the reference a buffer's owner (the DMA API, a dma-buf) got with
+ * it from dcma_region_alloc_owned(), exactly once.
+ *
+ * Context: As dcma_put().
+ * Return: 0, or (with a ratelimited warning, and nothing changed) -ENOENT
+ * when no live buffer starts at @phys, -EINVAL when the owner's reference
+ * is gone already.
  */
-int dcma_put_alloc_ref(phys_addr_t phys, const char *who)
+int dcma_put_owned(phys_addr_t phys, const char *who)
 {
 	struct dcma_buffer *buf = dcma_buffer_ref(phys, DCMA_REF_PUT_OWNER, who);
 
@@ -733,6 +763,7 @@ int dcma_put_alloc_ref(phys_addr_t phys, const char *who)
 	dcma_buffer_release(buf, true);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(dcma_put_owned);
 
 /**
  * dcma_walk_buffers() - call a function for every live buffer of a region

@@ -40,39 +40,47 @@ extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
 #define DCMA_OWNER_LEN		48
 
 /**
- * struct dcma_stats - what happened in a region, for debugfs
- * @allocs: successful allocations
- * @fails_nospace: allocations the allocator found no room for
- * @fails_busy: allocations whose every candidate range stayed busy
- * @fails_nomem: allocations that found no memory for their bookkeeping
- * @retries: candidate ranges given up because their pages were busy
- * @frees: buffers returned to the region
- * @pages_allocated: pages handed out, over the region's life
- * @pages_failed: pages asked for by failed allocations
- * @pages_released: pages given back by last puts
- * @pages_migrated: pages of claimed ranges that were in use by someone
- *	else when claimed, so alloc_contig_range() migrated them away
- * @pages_from_pool: pages handed out straight from the pool, with
+ * enum dcma_stat_item - what happened in a region, for debugfs and sysfs
+ * @DCMA_ALLOCS: successful allocations
+ * @DCMA_FREES: buffers returned to the region
+ * @DCMA_PAGES_ALLOCATED: pages handed out, over the region's life
+ * @DCMA_PAGES_FAILED: pages asked for by failed allocations
+ * @DCMA_PAGES_RELEASED: pages given back by last puts
+ * @DCMA_FAILS_NOSPACE: allocations the allocator found no room for
+ * @DCMA_FAILS_BUSY: allocations whose every candidate range stayed busy
+ * @DCMA_FAILS_NOMEM: allocations that found no memory for their bookkeeping
+ * @DCMA_RETRIES: candidate ranges given up because their pages were busy
+ * @DCMA_PAGES_MIGRATED: pages of claimed ranges that were in use by
+ *	someone else when claimed, so alloc_contig_range() migrated them away
+ * @DCMA_PAGES_FROM_POOL: pages handed out straight from the pool, with
  *	nothing to claim
- * @pages_pooled: pages the pool worker claimed ahead of demand
- * @latency: successful allocations by time taken, in the buckets of
- *	dcma_latency_bounds_us[] (the last one is everything slower)
+ * @DCMA_PAGES_POOLED: pages the pool worker claimed ahead of demand
+ * @DCMA_LATENCY: the first of DCMA_LATENCY_BUCKETS counters of successful
+ *	allocations by time taken, in the buckets of dcma_latency_bounds_us[]
+ *	(the last one is everything slower)
+ * @NR_DCMA_STAT_ITEMS: counters in a region
+ *
+ * The items before @DCMA_LATENCY are named by dcma_stat_names[].  The core
+ * counts with dcma_stat_add(); everyone else reads with dcma_region_stat().
  */
-struct dcma_stats {
-	atomic_long_t allocs;
-	atomic_long_t fails_nospace;
-	atomic_long_t fails_busy;
-	atomic_long_t fails_nomem;
-	atomic_long_t retries;
-	atomic_long_t frees;
-	atomic_long_t pages_allocated;
-	atomic_long_t pages_failed;
-	atomic_long_t pages_released;
-	atomic_long_t pages_migrated;
-	atomic_long_t pages_from_pool;
-	atomic_long_t pages_pooled;
-	atomic_long_t latency[DCMA_LATENCY_BUCKETS];
+enum dcma_stat_item {
+	DCMA_ALLOCS,
+	DCMA_FREES,
+	DCMA_PAGES_ALLOCATED,
+	DCMA_PAGES_FAILED,
+	DCMA_PAGES_RELEASED,
+	DCMA_FAILS_NOSPACE,
+	DCMA_FAILS_BUSY,
+	DCMA_FAILS_NOMEM,
+	DCMA_RETRIES,
+	DCMA_PAGES_MIGRATED,
+	DCMA_PAGES_FROM_POOL,
+	DCMA_PAGES_POOLED,
+	DCMA_LATENCY,
+	NR_DCMA_STAT_ITEMS = DCMA_LATENCY + DCMA_LATENCY_BUCKETS
 };
+
+extern const char * const dcma_stat_names[DCMA_LATENCY];
 
 /**
  * struct dcma_region - one named region
@@ -114,7 +122,8 @@ struct dcma_stats {
  *	only by its own hand.  Not taken by allocations that the pool
  *	serves whole.  Regions never share pageblocks, so regions never
  *	wait for each other.
- * @stats: counters for debugfs
+ * @stats: counters by enum dcma_stat_item, for debugfs and sysfs (atomic,
+ *	no lock)
  *
  * Lock order: @claim_lock, then @lock.  A claim, and the pool worker,
  * take @lock inside @claim_lock to change @pool; nothing takes
@@ -143,7 +152,7 @@ struct dcma_region {
 	mempool_t *node_spares;
 
 	struct mutex claim_lock;	/* see @claim_lock above; before @lock */
-	struct dcma_stats stats;
+	atomic_long_t stats[NR_DCMA_STAT_ITEMS];
 };
 
 /**
@@ -156,7 +165,7 @@ struct dcma_region {
  * @nr_pages: length in pages
  * @ref: references; the last dcma_put() returns the range
  * @owner_ref: the first reference is its allocator's (the DMA API, a
- *	dma-buf) and is dropped by dcma_put_alloc_ref() alone, once; until
+ *	dma-buf) and is dropped by dcma_put_owned() alone, once; until
  *	then a dcma_put() can drop only the references dcma_get() took
  *	(under the region's lock)
  * @allocated: jiffies at allocation, for debugfs
@@ -199,11 +208,17 @@ struct dcma_region_state {
 extern struct dcma_region dcma_regions[DCMA_MAX_REGIONS];
 extern int dcma_region_count;
 
+/* The core's counting; see enum dcma_stat_item */
+static inline void dcma_stat_add(struct dcma_region *r,
+				 enum dcma_stat_item item, long n)
+{
+	atomic_long_add(n, &r->stats[item]);
+}
+
 /* region.c: walks and snapshots, so that only the core takes the locks */
-int dcma_walk_regions(int (*it)(struct dcma_region *region, void *data),
-		      void *data);
 void dcma_region_snapshot(struct dcma_region *region,
 			  struct dcma_region_state *st, bool lent);
+long dcma_region_stat(struct dcma_region *region, enum dcma_stat_item item);
 void dcma_region_pages(struct dcma_region *region, unsigned long *in_buffer,
 		       unsigned long *free);
 int dcma_walk_buffers(struct dcma_region *region,
@@ -212,7 +227,6 @@ int dcma_walk_buffers(struct dcma_region *region,
 
 int __init dcma_declare(const struct dcma_region_spec *spec, phys_addr_t limit,
 			bool from_dt);
-void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info);
 struct dcma_region *dcma_region_of(phys_addr_t phys);
 unsigned long dcma_range_in_use(unsigned long pfn, unsigned long nr);
 int dcma_pool_set(struct dcma_region *region, unsigned long pages);
@@ -235,11 +249,9 @@ unsigned long dcma_pool_next_gap(struct dcma_region *r, unsigned long pfn,
 				 unsigned long end, unsigned long *run_end);
 unsigned long dcma_pool_target(struct dcma_region *r);
 struct dcma_buffer *dcma_buffer_get(phys_addr_t phys);
-struct dcma_buffer *dcma_region_alloc_owned(struct dcma_region *region,
-					    size_t size, size_t align,
-					    gfp_t gfp, const char *owner,
-					    bool owner_ref);
-int dcma_put_alloc_ref(phys_addr_t phys, const char *who);
+struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
+					size_t size, size_t align, gfp_t gfp,
+					const char *owner, bool owner_ref);
 
 void dcma_map_show(struct seq_file *m);
 

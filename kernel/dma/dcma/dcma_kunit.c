@@ -343,10 +343,10 @@ static struct dcma_region *dcma_test_region(struct kunit *test)
 
 static unsigned long dcma_test_free_pages(struct dcma_region *r)
 {
-	struct dcma_alloc_info info;
+	struct dcma_region_state st;
 
-	dcma_region_info(r, &info);
-	return info.free_pages;
+	dcma_region_snapshot(r, &st, false);
+	return st.alloc.free_pages;
 }
 
 /* get and put count references; the last put frees; a put too many fails */
@@ -462,7 +462,7 @@ static void dcma_claim_busy_test(struct kunit *test)
 {
 	struct dcma_region *r = dcma_test_reusable(test);
 	unsigned long pb = pageblock_nr_pages, base = r->base_pfn;
-	long retries = atomic_long_read(&r->stats.retries);
+	long retries = dcma_region_stat(r, DCMA_RETRIES);
 	unsigned long free0 = dcma_test_free_pages(r);
 	struct dcma_buffer *buf;
 	phys_addr_t phys;
@@ -477,7 +477,7 @@ static void dcma_claim_busy_test(struct kunit *test)
 	}
 	phys = dcma_buffer_phys(buf);
 	KUNIT_EXPECT_GE(test, PHYS_PFN(phys), base + pb);
-	KUNIT_EXPECT_GT(test, atomic_long_read(&r->stats.retries), retries);
+	KUNIT_EXPECT_GT(test, dcma_region_stat(r, DCMA_RETRIES), retries);
 	KUNIT_EXPECT_EQ(test, dcma_put(phys), 0);
 	free_contig_range(base, pb);
 	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
@@ -523,10 +523,10 @@ static void dcma_claim_all_busy_test(struct kunit *test)
 	bool traced;
 	struct dcma_region *r = dcma_test_reusable(test);
 	unsigned long base = r->base_pfn, end = r->base_pfn + r->nr_pages;
-	long busy = atomic_long_read(&r->stats.fails_busy);
-	long retries = atomic_long_read(&r->stats.retries);
+	long busy = dcma_region_stat(r, DCMA_FAILS_BUSY);
+	long retries = dcma_region_stat(r, DCMA_RETRIES);
 	unsigned long free0 = dcma_test_free_pages(r);
-	struct dcma_alloc_info info;
+	struct dcma_region_state st;
 	struct dcma_buffer *buf;
 
 	seen.region = r->name;
@@ -555,14 +555,14 @@ static void dcma_claim_all_busy_test(struct kunit *test)
 		kunit_info(test, "no tracepoints (CONFIG_TRACEPOINTS=n)");
 	}
 
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.fails_busy), busy + 1);
+	KUNIT_EXPECT_EQ(test, dcma_region_stat(r, DCMA_FAILS_BUSY), busy + 1);
 	/* one candidate per pageblock at most, DCMA_CLAIM_TRIES at most */
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.retries),
+	KUNIT_EXPECT_EQ(test, dcma_region_stat(r, DCMA_RETRIES),
 			retries + min_t(long, DCMA_CLAIM_TRIES,
 					r->nr_pages / pageblock_nr_pages));
-	dcma_region_info(r, &info);
-	KUNIT_EXPECT_EQ(test, info.free_pages, free0);
-	KUNIT_EXPECT_EQ(test, info.free_holes, 1UL);
+	dcma_region_snapshot(r, &st, false);
+	KUNIT_EXPECT_EQ(test, st.alloc.free_pages, free0);
+	KUNIT_EXPECT_EQ(test, st.alloc.free_holes, 1UL);
 }
 
 /* Set a pool target and wait for the worker to reach it */
@@ -583,8 +583,8 @@ static void dcma_pool_test(struct kunit *test)
 {
 	struct dcma_region *r = dcma_test_reusable(test);
 	unsigned long pb = pageblock_nr_pages, base = r->base_pfn;
-	long hits = atomic_long_read(&r->stats.pages_from_pool);
-	long migrated = atomic_long_read(&r->stats.pages_migrated);
+	long hits = dcma_region_stat(r, DCMA_PAGES_FROM_POOL);
+	long migrated = dcma_region_stat(r, DCMA_PAGES_MIGRATED);
 	unsigned long free0 = dcma_test_free_pages(r);
 	struct dcma_buffer *a, *b;
 
@@ -597,9 +597,9 @@ static void dcma_pool_test(struct kunit *test)
 	a = dcma_region_alloc(r, 16 * PAGE_SIZE, 0, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_EXPECT_EQ(test, PHYS_PFN(dcma_buffer_phys(a)), base);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.pages_from_pool),
+	KUNIT_EXPECT_EQ(test, dcma_region_stat(r, DCMA_PAGES_FROM_POOL),
 			hits + 16);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->stats.pages_migrated),
+	KUNIT_EXPECT_EQ(test, dcma_region_stat(r, DCMA_PAGES_MIGRATED),
 			migrated);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), pb - 16);
 	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(a)), 0);

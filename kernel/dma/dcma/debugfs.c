@@ -92,36 +92,20 @@ DEFINE_SHOW_ATTRIBUTE(buffers);
 static int stats_show(struct seq_file *m, void *v)
 {
 	struct dcma_region *r = m->private;
-	struct dcma_stats *s = &r->stats;
 	struct dcma_region_state st;
 	int i;
 
 	dcma_region_snapshot(r, &st, false);
-	seq_printf(m, "allocs %ld\n", atomic_long_read(&s->allocs));
-	seq_printf(m, "frees %ld\n", atomic_long_read(&s->frees));
-	seq_printf(m, "pages_allocated %ld\n",
-		   atomic_long_read(&s->pages_allocated));
-	seq_printf(m, "pages_failed %ld\n", atomic_long_read(&s->pages_failed));
-	seq_printf(m, "pages_released %ld\n",
-		   atomic_long_read(&s->pages_released));
-	seq_printf(m, "fails_nospace %ld\n",
-		   atomic_long_read(&s->fails_nospace));
-	seq_printf(m, "fails_busy %ld\n", atomic_long_read(&s->fails_busy));
-	seq_printf(m, "fails_nomem %ld\n", atomic_long_read(&s->fails_nomem));
-	seq_printf(m, "retries %ld\n", atomic_long_read(&s->retries));
-	seq_printf(m, "pages_migrated %ld\n",
-		   atomic_long_read(&s->pages_migrated));
-	seq_printf(m, "pages_from_pool %ld\n",
-		   atomic_long_read(&s->pages_from_pool));
-	seq_printf(m, "pages_pooled %ld\n",
-		   atomic_long_read(&s->pages_pooled));
+	for (i = 0; i < DCMA_LATENCY; i++)
+		seq_printf(m, "%s %ld\n", dcma_stat_names[i],
+			   dcma_region_stat(r, i));
 	seq_printf(m, "pool_pages %lu\n", st.pool_pages);
 	seq_printf(m, "pool_target %lu\n", st.pool_target);
 	for (i = 0; i < DCMA_LATENCY_BUCKETS - 1; i++)
 		seq_printf(m, "latency_us_le_%u %ld\n", dcma_latency_bounds_us[i],
-			   atomic_long_read(&s->latency[i]));
+			   dcma_region_stat(r, DCMA_LATENCY + i));
 	seq_printf(m, "latency_us_gt_%u %ld\n", dcma_latency_bounds_us[i - 1],
-		   atomic_long_read(&s->latency[i]));
+		   dcma_region_stat(r, DCMA_LATENCY + i));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

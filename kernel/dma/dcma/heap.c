@@ -15,6 +15,7 @@
 
 #define pr_fmt(fmt) "dcma: " fmt
 
+#include <linux/dcma.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/dma-mapping.h>
@@ -26,13 +27,11 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
-#include "dcma.h"
-
 #include <trace/events/dcma.h>
 
 /**
  * struct dcma_heap_buffer - a heap allocation
- * @phys: the dcma buffer's physical address, for dcma_put_alloc_ref()
+ * @phys: the dcma buffer's physical address, for dcma_put_owned()
  * @page: its first page
  * @size: its size in bytes
  * @lock: protects @attachments and @vmap_cnt
@@ -211,7 +210,7 @@ static void dcma_heap_release(struct dma_buf *dmabuf)
 {
 	struct dcma_heap_buffer *hb = dmabuf->priv;
 
-	dcma_put_alloc_ref(hb->phys, "dma-heap");
+	dcma_put_owned(hb->phys, "dma-heap");
 	kfree(hb);
 }
 
@@ -244,7 +243,7 @@ static struct dma_buf *dcma_heap_allocate(struct dma_heap *heap,
 		return ERR_PTR(-ENOMEM);
 	/* the buffer's first reference is the dma-buf's alone */
 	buf = dcma_region_alloc_owned(r, len, 0, GFP_KERNEL | __GFP_NOWARN,
-				      "dma-heap", true);
+				      "dma-heap");
 	if (IS_ERR(buf)) {
 		kfree(hb);
 		return ERR_CAST(buf);
@@ -262,7 +261,7 @@ static struct dma_buf *dcma_heap_allocate(struct dma_heap *heap,
 	exp_info.priv = hb;
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
-		dcma_put_alloc_ref(hb->phys, "dma-heap");
+		dcma_put_owned(hb->phys, "dma-heap");
 		kfree(hb);
 	}
 	return dmabuf;

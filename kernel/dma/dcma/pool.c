@@ -253,7 +253,7 @@ static void dcma_pool_work(struct work_struct *work)
 		}
 		mutex_unlock(&r->claim_lock);
 		if (taken) {
-			atomic_long_add(taken, &r->stats.pages_pooled);
+			dcma_stat_add(r, DCMA_PAGES_POOLED, taken);
 			trace_dcma_pool_fill(r->name, pos, taken);
 			/* the pageblock again: allocations may have come */
 			from = pb;

@@ -422,25 +422,6 @@ bool dcma_region_reusable(const struct dcma_region *region)
 }
 EXPORT_SYMBOL_GPL(dcma_region_reusable);
 
-/**
- * dcma_region_info() - the allocator's view of a region
- * @region: the region
- * @info: filled with free pages, largest free run and number of holes
- *
- * Context: Any context but hard interrupts; takes the region's lock.
- */
-void dcma_region_info(struct dcma_region *region, struct dcma_alloc_info *info)
-{
-	unsigned long flags;
-
-	memset(info, 0, sizeof(*info));
-	if (!region->active)
-		return;
-	spin_lock_irqsave(&region->lock, flags);
-	region->ops->info(region->alloc_state, info);
-	spin_unlock_irqrestore(&region->lock, flags);
-}
-
 /*
  * The one walk over a range's free pages in the page allocator: sets the
  * bits of those pages in @free (bit 0 for @pfn), if given, and returns
@@ -506,6 +487,7 @@ int dcma_walk_regions(int (*it)(struct dcma_region *region, void *data),
 	}
 	return 0;
 }
+EXPORT_SYMBOL_GPL(dcma_walk_regions);
 
 /**
  * dcma_region_snapshot() - a region's state, taken at one moment
@@ -541,6 +523,34 @@ void dcma_region_snapshot(struct dcma_region *region,
 	in_use = dcma_range_in_use(region->base_pfn, region->nr_pages);
 	st->lent = in_use - min(in_use, region->nr_pages - st->alloc.free_pages +
 				st->pool_pages);
+}
+
+const char * const dcma_stat_names[DCMA_LATENCY] = {
+	[DCMA_ALLOCS]		= "allocs",
+	[DCMA_FREES]		= "frees",
+	[DCMA_PAGES_ALLOCATED]	= "pages_allocated",
+	[DCMA_PAGES_FAILED]	= "pages_failed",
+	[DCMA_PAGES_RELEASED]	= "pages_released",
+	[DCMA_FAILS_NOSPACE]	= "fails_nospace",
+	[DCMA_FAILS_BUSY]	= "fails_busy",
+	[DCMA_FAILS_NOMEM]	= "fails_nomem",
+	[DCMA_RETRIES]		= "retries",
+	[DCMA_PAGES_MIGRATED]	= "pages_migrated",
+	[DCMA_PAGES_FROM_POOL]	= "pages_from_pool",
+	[DCMA_PAGES_POOLED]	= "pages_pooled",
+};
+
+/**
+ * dcma_region_stat() - one of a region's counters
+ * @region: the region
+ * @item: which counter
+ *
+ * Context: Any context.
+ * Return: the counter's value now.
+ */
+long dcma_region_stat(struct dcma_region *region, enum dcma_stat_item item)
+{
+	return atomic_long_read(&region->stats[item]);
 }
 
 /**

@@ -33,35 +33,35 @@ static struct dcma_region *dcma_from_kobj(struct kobject *kobj)
 	return container_of(kobj, struct dcma_kobject, kobj)->region;
 }
 
-/* A counter of struct dcma_stats as a read-only attribute */
-#define DCMA_COUNTER_ATTR(_name, _field)				\
+/* A counter of enum dcma_stat_item as a read-only attribute */
+#define DCMA_COUNTER_ATTR(_name, _item)					\
 static ssize_t _name##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
 {									\
-	struct dcma_region *r = dcma_from_kobj(kobj);			\
-									\
 	return sysfs_emit(buf, "%ld\n",				\
-			  atomic_long_read(&r->stats._field));		\
+			  dcma_region_stat(dcma_from_kobj(kobj), _item));	\
 }									\
 static struct kobj_attribute _name##_attr = __ATTR_RO(_name)
 
-DCMA_COUNTER_ATTR(alloc_pages_success, pages_allocated);
-DCMA_COUNTER_ATTR(alloc_pages_fail, pages_failed);
-DCMA_COUNTER_ATTR(release_pages_success, pages_released);
+DCMA_COUNTER_ATTR(alloc_pages_success, DCMA_PAGES_ALLOCATED);
+DCMA_COUNTER_ATTR(alloc_pages_fail, DCMA_PAGES_FAILED);
+DCMA_COUNTER_ATTR(release_pages_success, DCMA_PAGES_RELEASED);
 
 static ssize_t total_pages_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n", dcma_from_kobj(kobj)->nr_pages);
+	return sysfs_emit(buf, "%lu\n",
+			  (unsigned long)(dcma_region_size(dcma_from_kobj(kobj)) >>
+					  PAGE_SHIFT));
 }
 
 static ssize_t available_pages_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
 {
-	struct dcma_alloc_info info;
+	struct dcma_region_state st;
 
-	dcma_region_info(dcma_from_kobj(kobj), &info);
-	return sysfs_emit(buf, "%lu\n", info.free_pages);
+	dcma_region_snapshot(dcma_from_kobj(kobj), &st, false);
+	return sysfs_emit(buf, "%lu\n", st.alloc.free_pages);
 }
 
 static ssize_t pool_pages_show(struct kobject *kobj,
