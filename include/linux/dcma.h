@@ -25,8 +25,6 @@ struct page;
 
 #ifdef CONFIG_DCMA
 
-void __init dcma_reserve(phys_addr_t limit);
-
 struct dcma_region *dcma_region_find(const char *name);
 int dcma_walk_regions(int (*it)(struct dcma_region *region, void *data),
 		      void *data);
@@ -51,17 +49,7 @@ int dcma_put_owned(phys_addr_t phys, const char *who);
 int dcma_alloc(struct device *dev, const char *kind, size_t size,
 	       size_t align, phys_addr_t *phys);
 
-/* For kernel/dma only: the hooks of the contiguous path */
-struct page *dcma_alloc_contiguous(struct device *dev, size_t size,
-				   gfp_t gfp);
-bool dcma_dma_strict(struct device *dev, gfp_t gfp);
-bool dcma_free_contiguous(struct device *dev, struct page *page, size_t size);
-
 #else
-
-static inline void dcma_reserve(phys_addr_t limit)
-{
-}
 
 static inline struct dcma_region *dcma_region_find(const char *name)
 {
@@ -142,23 +130,6 @@ static inline int dcma_alloc(struct device *dev, const char *kind,
 			     size_t size, size_t align, phys_addr_t *phys)
 {
 	return -ENODEV;
-}
-
-static inline struct page *dcma_alloc_contiguous(struct device *dev,
-						 size_t size, gfp_t gfp)
-{
-	return NULL;
-}
-
-static inline bool dcma_dma_strict(struct device *dev, gfp_t gfp)
-{
-	return false;
-}
-
-static inline bool dcma_free_contiguous(struct device *dev, struct page *page,
-					size_t size)
-{
-	return false;
 }
 
 #endif /* CONFIG_DCMA */

@@ -18,16 +18,18 @@
  * takes the first rule whose kind pattern matches it and tries that rule's
  * regions in order.  The DMA API's requests have no kind.
  *
- * The DMA hook: dma_alloc_contiguous() asks dcma_alloc_contiguous() first,
- * so dma_alloc_coherent(), dma_alloc_attrs() and dma_alloc_pages() of a
- * bound device draw from its regions; dma_free_contiguous() gives dcma
- * its pages back through dcma_free_contiguous(), which drops the
- * allocation's reference.  A region beyond the device's coherent DMA mask
- * is skipped with a one-time warning.  When every region is full, the
- * rule's policy decides: fail (dma-direct then returns NULL, see
- * dcma_dma_strict()) or go on down the normal path.  Non-blocking requests
- * never reach dcma: they keep going to the atomic pool or the page
- * allocator, as before.
+ * The DMA hook: dma-direct asks dma_alloc_from_dcma() first, so
+ * dma_alloc_coherent(), dma_alloc_attrs() and dma_alloc_pages() of a bound
+ * device draw from its regions, and dma_free_contiguous() gives dcma its
+ * pages back through dma_release_from_dcma(), which drops the
+ * allocation's reference.  Like the per-device coherent pools' hooks in
+ * kernel/dma/coherent.c, the allocation hook answers once: not dcma's
+ * (the normal path goes on), dcma's with a buffer, or dcma's and failed
+ * (the request fails).  A region beyond the device's coherent DMA mask is
+ * skipped with a one-time warning.  When every region is full, the rule's
+ * policy decides: fail, or go on down the normal path.  Non-blocking
+ * requests never reach dcma: they keep going to the atomic pool or the
+ * page allocator, as before.
  *
  * Bindings live in a hash table keyed by the device, written under
  * dcma_bind_lock and read under RCU, so the allocation path takes no lock
@@ -39,6 +41,7 @@
 #include <linux/amba/bus.h>
 #include <linux/device.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/export.h>
 #include <linux/glob.h>
 #include <linux/hashtable.h>
@@ -570,10 +573,10 @@ out_unlock:
 	rcu_read_unlock();
 }
 
-/* Try @c's regions in order; a buffer, or NULL when all are full. */
 /*
- * With @dma_ref, the buffer's first reference is the DMA API's, which
- * only dcma_free_contiguous() drops.
+ * Try @c's regions in order; a buffer, or NULL when all are full.  With
+ * @dma_ref, the buffer's first reference is the DMA API's, which only
+ * dma_release_from_dcma() drops.
  */
 static struct dcma_buffer *dcma_choice_alloc(struct device *dev,
 					     const char *kind,
@@ -597,83 +600,75 @@ static struct dcma_buffer *dcma_choice_alloc(struct device *dev,
 }
 
 /**
- * dcma_alloc_contiguous() - the DMA API's allocation for a bound device
+ * dma_alloc_from_dcma() - the DMA API's allocation for a bound device
  * @dev: the device
- * @size: bytes
- * @gfp: the request's flags; only blocking requests get here
+ * @size: bytes, page aligned
+ * @gfp: the request's flags
+ * @page: where the buffer's first page goes
  *
- * Called by dma_alloc_contiguous().  The buffer is aligned like a CMA
- * allocation: to its size's page order, at most CONFIG_CMA_ALIGNMENT.
+ * Called by dma-direct before it tries the device's CMA area and the page
+ * allocator.  The buffer is aligned like a CMA allocation: to its size's
+ * page order, at most CONFIG_CMA_ALIGNMENT.  Only the device's regions
+ * within its coherent DMA mask are tried.
  *
- * Context: Process context (may sleep while pages migrate).
- * Return: the buffer's first page; NULL for a device not bound for the
- * DMA API, or bound but full under the fallback policy (the normal path
- * goes on); ERR_PTR(-ENOMEM) when full, or when none of its regions is
- * within its DMA mask, under the fail policy.
+ * Context: Any context; a request that may block may sleep while pages
+ * migrate, one that may not never reaches dcma.
+ * Return: true if the request was dcma's to answer: *@page is the buffer,
+ * or NULL when the device's regions are full (or none is within its DMA
+ * mask) and its rule's policy is "fail", so the caller must fail the
+ * request.  false if @dev is not bound for the DMA API, @gfp does not allow
+ * blocking, or the regions could not serve it under the "fallback" policy:
+ * the caller goes on down its normal path and *@page is left alone.
  */
-struct page *dcma_alloc_contiguous(struct device *dev, size_t size,
-				   gfp_t gfp)
+bool dma_alloc_from_dcma(struct device *dev, size_t size, gfp_t gfp,
+			 struct page **page)
 {
-	struct dcma_buffer *buf;
+	struct dcma_buffer *buf = NULL;
 	struct dcma_choice c;
 	size_t align;
-
-	dcma_choose(dev, "", &c);
-	if (!c.bound || (!c.nr_regions && c.fallback))
-		return NULL;
-	if (!c.nr_regions)
-		return ERR_PTR(-ENOMEM);
-	align = PAGE_SIZE << min_t(unsigned int, get_order(size),
-				   CONFIG_CMA_ALIGNMENT);
-	buf = dcma_choice_alloc(dev, "", &c, size, align, gfp, true);
-	if (buf)
-		return dcma_buffer_page(buf);
-	if (c.fallback)
-		return NULL;
-	dev_warn_ratelimited(dev, "dcma regions full for %zu bytes; failing (rule policy \"fail\")\n",
-			     size);
-	return ERR_PTR(-ENOMEM);
-}
-
-/**
- * dcma_dma_strict() - whether a failed request must not go on
- * @dev: the device
- * @gfp: the request's flags
- *
- * Called by dma-direct after dma_alloc_contiguous() gave nothing, before
- * it turns to the page allocator.
- *
- * Context: Any context.
- * Return: true if @dev is bound for the DMA API under the fail policy
- * (whether or not any of its regions is within its mask) and @gfp allows
- * blocking (non-blocking requests never reach dcma, so they always go on).
- */
-bool dcma_dma_strict(struct device *dev, gfp_t gfp)
-{
-	struct dcma_choice c;
 
 	if (!gfpflags_allow_blocking(gfp))
 		return false;
 	dcma_choose(dev, "", &c);
-	return c.bound && !c.fallback;
+	if (!c.bound)
+		return false;
+	if (c.nr_regions) {
+		align = PAGE_SIZE << min_t(unsigned int, get_order(size),
+					   CONFIG_CMA_ALIGNMENT);
+		buf = dcma_choice_alloc(dev, "", &c, size, align, gfp, true);
+	}
+	if (buf) {
+		*page = dcma_buffer_page(buf);
+		return true;
+	}
+	if (c.fallback)
+		return false;
+	if (c.nr_regions)
+		dev_warn_ratelimited(dev, "dcma regions full for %zu bytes; failing (rule policy \"fail\")\n",
+				     size);
+	*page = NULL;
+	return true;
 }
 
 /**
- * dcma_free_contiguous() - give a DMA API allocation back
+ * dma_release_from_dcma() - give a DMA API allocation back
  * @dev: the device
  * @page: the allocation's first page
  * @size: its size
  *
- * Called by dma_free_contiguous(), for every device: a page inside a
- * region is a dcma buffer whatever the device's binding is now.  Drops
- * the DMA API's reference, exactly once: a buffer still held through
- * dcma_get() lives on until its last dcma_put(), and a second free of the
- * same buffer warns and changes nothing.
+ * Called by dma_free_contiguous(), which every dma-direct free of a
+ * contiguous allocation reaches (with a kernel mapping or without): a
+ * page inside a region is a dcma buffer whatever the device's binding is
+ * now.  Drops the DMA
+ * API's reference, exactly once: a buffer still held through dcma_get()
+ * lives on until its last dcma_put(), and a second free of the same buffer
+ * warns and changes nothing.
  *
  * Context: Any context but hard interrupts.
- * Return: true if @page was dcma's, false if it goes the normal way.
+ * Return: true if @page was dcma's (the caller must not free it), false if
+ * it was not and goes the normal way.
  */
-bool dcma_free_contiguous(struct device *dev, struct page *page, size_t size)
+bool dma_release_from_dcma(struct device *dev, struct page *page, size_t size)
 {
 	phys_addr_t phys = page_to_phys(page);
 

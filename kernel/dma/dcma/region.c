@@ -23,6 +23,7 @@
 #include <linux/bitmap.h>
 #include <linux/cma.h>
 #include <linux/dcma.h>
+#include <linux/dma-map-ops.h>
 #include <linux/export.h>
 #include <linux/init.h>
 #include <linux/kmemleak.h>
@@ -239,7 +240,9 @@ out_report:
  * @limit: highest physical address + 1 a region without a fixed base may
  *	end at; the architecture passes the limit it gives mainline CMA
  *
- * Called by the architecture's setup code next to dma_contiguous_reserve().
+ * Called at the end of dma_contiguous_reserve(), which every architecture
+ * with DMA_CMA calls once memblock knows the memory and before the page
+ * allocator starts.
  *
  * Context: Early boot, memblock only.
  */
