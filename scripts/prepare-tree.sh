@@ -59,7 +59,7 @@ fi
 # --- 2. the overlay ----------------------------------------------------------
 # Each project file gets a symlink at its kernel-tree path.  Links into the
 # project that no longer resolve are dropped first.
-overlay_dirs="kernel/dma/dcma include/linux Documentation samples/dcma tools/testing/selftests/dcma"
+overlay_dirs="kernel/dma include/linux Documentation samples/dcma tools/testing/selftests/dcma"
 for d in $overlay_dirs; do
 	[ -d "$tree/$d" ] || continue
 	find "$tree/$d" -type l -lname "$top/*" ! -exec test -e {} \; -delete

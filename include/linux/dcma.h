@@ -32,6 +32,7 @@ const char *dcma_region_name(const struct dcma_region *region);
 phys_addr_t dcma_region_base(const struct dcma_region *region);
 phys_addr_t dcma_region_size(const struct dcma_region *region);
 bool dcma_region_reusable(const struct dcma_region *region);
+unsigned long dcma_region_lendable(struct dcma_region *region);
 
 struct dcma_buffer *dcma_region_alloc(struct dcma_region *region, size_t size,
 				      size_t align, gfp_t gfp);
@@ -94,6 +95,11 @@ static inline phys_addr_t dcma_region_size(const struct dcma_region *region)
 static inline bool dcma_region_reusable(const struct dcma_region *region)
 {
 	return false;
+}
+
+static inline unsigned long dcma_region_lendable(struct dcma_region *region)
+{
+	return 0;
 }
 
 static inline phys_addr_t dcma_buffer_phys(const struct dcma_buffer *buf)

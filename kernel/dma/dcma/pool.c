@@ -138,6 +138,24 @@ unsigned long dcma_pool_target(struct dcma_region *r)
 	return READ_ONCE(r->pool_target);
 }
 
+/**
+ * dcma_region_lendable() - how many of a region's pages may be lent
+ * @region: the region
+ *
+ * Context: Any context.
+ * Return: the pages of a reusable region that movable allocations may
+ * borrow while no buffer holds them: all but its pool's target.  0 for an
+ * exclusive region, which lends nothing.
+ */
+unsigned long dcma_region_lendable(struct dcma_region *region)
+{
+	if (!region->reusable)
+		return 0;
+	return region->nr_pages - min(region->nr_pages,
+				      dcma_pool_target(region));
+}
+EXPORT_SYMBOL_GPL(dcma_region_lendable);
+
 /*
  * The lowest pageblock at or above @from that lies in free space (no
  * buffer) and is not all in the pool, or the region's end when there

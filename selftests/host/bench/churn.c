@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * dcma_churn: the benchmark driver's fragmentation churn
- * (kernel/dma/dcma/bench.c, "churn N SEED") replayed on the host against
+ * (kernel/dma/dcma_benchmark.c, "churn N SEED") replayed on the host against
  * the allocators themselves, so that a change of placement can be judged
  * in a second instead of a boot.
  *

@@ -22,7 +22,8 @@
  *                            flushed, the zeroing floor
  *   pressure SIZE N PCT      the same, each allocation waiting (at most a
  *                            second) until PCT percent of the device's
- *                            lendable pages are lent to someone else
+ *                            lendable pages are lent to someone else (on
+ *                            the LRU: page cache and anonymous memory)
  *   pinned SIZE N            the same, counting the pages held by I/O in
  *                            flight (pinned, or referenced by
  *                            get_user_pages()) and whether the request
@@ -39,6 +40,10 @@
  *                            "a" device, and of N memset()s of a mapped
  *                            buffer
  *
+ * A test tool beside the code it measures, as kernel/dma/map_benchmark.c
+ * is: it uses dcma's public interface (<linux/dcma.h>) and mainline
+ * CMA's (<linux/cma.h>) and nothing of either's insides.
+ *
  * Every result line starts with "result" or "cdf"; times are nanoseconds.
  * A buffer from outside its device's area (dma-direct falls back to the
  * page allocator when a mainline area fails) counts as a failure.
@@ -49,10 +54,9 @@
 #include <linux/bitmap.h>
 #include <linux/cma.h>
 #include <linux/completion.h>
+#include <linux/dcma.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
-#include <linux/dma-direct.h>
-#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -65,10 +69,10 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
+/* the zeroing floor is timed with the buffer's TLB entries flushed */
 #include <asm/tlbflush.h>
-
-#include "dcma.h"
 
 #define BENCH_DEVS		4
 #define BENCH_OUT_SIZE		(64 * 1024)
@@ -130,34 +134,73 @@ static const char *bench_kind(const struct bench_dev *b)
 }
 
 /*
- * Learn the device's area from a buffer it got; fails when the buffer is
- * not where the device was meant to draw from.
+ * The physical address of a buffer dma_alloc_coherent() gave at @cpu: in
+ * the linear map, or remapped (non-coherent devices).  The devices have no
+ * IOMMU, so this is where the device reads and writes too.
  */
-static int bench_locate(struct bench_dev *b, dma_addr_t handle)
+static phys_addr_t bench_phys(void *cpu)
 {
-	phys_addr_t phys = dma_to_phys(b->dev, handle);
-	struct dcma_region *r = dcma_region_of(phys);
+	if (is_vmalloc_addr(cpu))
+		return page_to_phys(vmalloc_to_page(cpu)) + offset_in_page(cpu);
+	return virt_to_phys(cpu);
+}
 
+struct bench_find {
+	phys_addr_t phys;
+	struct dcma_region *region;
+	struct cma *cma;
+};
+
+static int bench_find_region(struct dcma_region *r, void *data)
+{
+	struct bench_find *f = data;
+	phys_addr_t base = dcma_region_base(r);
+
+	if (f->phys < base || f->phys >= base + dcma_region_size(r))
+		return 0;
+	f->region = r;
+	return 1;
+}
+
+static int bench_find_cma(struct cma *cma, void *data)
+{
+	struct bench_find *f = data;
+	phys_addr_t base = cma_get_base(cma);
+
+	if (f->phys < base || f->phys >= base + cma_get_size(cma))
+		return 0;
+	f->cma = cma;
+	return 1;
+}
+
+/*
+ * Learn the device's area from a buffer it got; fails when the buffer is
+ * not where the device was meant to draw from: a dcma region for a dcma
+ * device, a CMA area (and no dcma region) for a mainline one.
+ */
+static int bench_locate(struct bench_dev *b, void *cpu)
+{
+	struct bench_find f = { .phys = bench_phys(cpu) };
+
+	dcma_walk_regions(bench_find_region, &f);
 	if (b->mainline) {
-		struct cma *cma = b->dev->cma_area;
-
-		if (r || !cma || phys < cma_get_base(cma) ||
-		    phys >= cma_get_base(cma) + cma_get_size(cma))
+		cma_for_each_area(bench_find_cma, &f);
+		if (f.region || !f.cma)
 			goto out_misplaced;
-		b->base_pfn = PHYS_PFN(cma_get_base(cma));
-		b->nr_pages = cma_get_size(cma) >> PAGE_SHIFT;
+		b->base_pfn = PHYS_PFN(cma_get_base(f.cma));
+		b->nr_pages = cma_get_size(f.cma) >> PAGE_SHIFT;
 		return 0;
 	}
-	if (!r)
+	if (!f.region)
 		goto out_misplaced;
-	b->region = r;
-	b->base_pfn = r->base_pfn;
-	b->nr_pages = r->nr_pages;
+	b->region = f.region;
+	b->base_pfn = PHYS_PFN(dcma_region_base(f.region));
+	b->nr_pages = dcma_region_size(f.region) >> PAGE_SHIFT;
 	return 0;
 
 out_misplaced:
 	dev_err(b->dev, "buffer at %pa is not in the device's %s area\n",
-		&phys, bench_kind(b));
+		&f.phys, bench_kind(b));
 	return -ENXIO;
 }
 
@@ -173,7 +216,7 @@ static int bench_prepare(struct bench_dev *b)
 	cpu = dma_alloc_coherent(b->dev, PAGE_SIZE, &handle, GFP_KERNEL);
 	if (!cpu)
 		return -ENOMEM;
-	ret = bench_locate(b, handle);
+	ret = bench_locate(b, cpu);
 	dma_free_coherent(b->dev, PAGE_SIZE, cpu, handle);
 	return ret;
 }
@@ -193,33 +236,34 @@ static int bench_a_devs(struct bench_dev *devs[2])
  * a request gets its buffer from the page allocator instead; that counts
  * as a failure of the area.
  */
-static bool bench_inside(struct bench_dev *b, dma_addr_t handle, size_t size)
+static bool bench_inside(struct bench_dev *b, void *cpu, size_t size)
 {
-	unsigned long pfn = PHYS_PFN(dma_to_phys(b->dev, handle));
+	unsigned long pfn = PHYS_PFN(bench_phys(cpu));
 
 	return pfn >= b->base_pfn &&
 	       pfn + (PAGE_ALIGN(size) >> PAGE_SHIFT) <= b->base_pfn + b->nr_pages;
 }
 
-/* Pages of @b's area that someone else uses: lent (racy, may sleep) */
+/*
+ * Pages of @b's area lent to someone else: those on the LRU, the page
+ * cache and anonymous memory the load puts there.  Racy; may sleep.
+ */
 static unsigned long bench_lent(struct bench_dev *b)
 {
-	unsigned long used = dcma_range_in_use(b->base_pfn, b->nr_pages);
-	struct dcma_region_state st;
+	unsigned long pfn, lent = 0;
 
-	if (b->region) {
-		dcma_region_snapshot(b->region, &st, false);
-		used -= min(used, st.pool_pages);
+	for (pfn = b->base_pfn; pfn < b->base_pfn + b->nr_pages; pfn++) {
+		lent += PageLRU(pfn_to_page(pfn));
+		if (!(pfn % 1024))
+			cond_resched();
 	}
-	return used;
+	return lent;
 }
 
 /* Pages of @b's area that may be lent: all but a dcma region's pool */
 static unsigned long bench_lendable(struct bench_dev *b)
 {
-	unsigned long pool = b->region ? dcma_pool_target(b->region) : 0;
-
-	return b->nr_pages - min(b->nr_pages, pool);
+	return b->region ? dcma_region_lendable(b->region) : b->nr_pages;
 }
 
 /*
@@ -344,7 +388,7 @@ static int bench_pairs(enum bench_mode mode, size_t size, int n,
 			cpu = dma_alloc_coherent(b->dev, size, &handle,
 						 GFP_KERNEL | __GFP_NOWARN);
 			t1 = ktime_get_ns();
-			if (cpu && !bench_inside(b, handle, size)) {
+			if (cpu && !bench_inside(b, cpu, size)) {
 				/* the normal DMA path served it: the area failed */
 				dma_free_coherent(b->dev, size, cpu, handle);
 				cpu = NULL;
@@ -412,7 +456,7 @@ static unsigned long bench_longest_free(const unsigned long *map,
 static void bench_mark(struct bench_dev *b, unsigned long *map,
 		       struct bench_buf *buf, bool held)
 {
-	unsigned long pfn = PHYS_PFN(dma_to_phys(b->dev, buf->handle));
+	unsigned long pfn = PHYS_PFN(bench_phys(buf->cpu));
 	unsigned long nr = buf->size >> PAGE_SHIFT;
 
 	if (pfn < b->base_pfn || pfn + nr > b->base_pfn + b->nr_pages)
@@ -463,7 +507,7 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 				fits++;
 			run_fits += run_fit;
 			if (live[nlive].cpu &&
-			    !bench_inside(b, live[nlive].handle, live[nlive].size)) {
+			    !bench_inside(b, live[nlive].cpu, live[nlive].size)) {
 				dma_free_coherent(b->dev, live[nlive].size,
 						  live[nlive].cpu,
 						  live[nlive].handle);
@@ -551,7 +595,7 @@ static int bench_thread_fn(void *data)
 	for (i = 0; i < t->n; i++) {
 		cpu = dma_alloc_coherent(t->b->dev, t->size, &handle,
 					 GFP_KERNEL | __GFP_NOWARN);
-		if (cpu && !bench_inside(t->b, handle, t->size))
+		if (cpu && !bench_inside(t->b, cpu, t->size))
 			t->fails++;
 		if (!cpu) {
 			t->fails++;
@@ -691,7 +735,7 @@ static int bench_parts(size_t size, int n)
 						 GFP_KERNEL | __GFP_NOWARN);
 			if (!cpu)
 				return -ENOMEM;
-			outside += !bench_inside(devs[k], handle, size);
+			outside += !bench_inside(devs[k], cpu, size);
 			dma_free_coherent(devs[k]->dev, size, cpu, handle);
 			cond_resched();
 		}
@@ -781,6 +825,25 @@ static const struct file_operations bench_fops = {
 	.llseek = default_llseek,
 };
 
+static int bench_find_default(struct cma *cma, void *data)
+{
+	struct cma **found = data;
+
+	if (strcmp(cma_get_name(cma), "reserved"))
+		return 0;
+	*found = cma;
+	return 1;
+}
+
+/* Mainline's default CMA area ("cma="), which mainline names "reserved" */
+static struct cma *bench_default_cma(void)
+{
+	struct cma *cma = NULL;
+
+	cma_for_each_area(bench_find_default, &cma);
+	return cma;
+}
+
 static int bench_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -795,7 +858,8 @@ static int bench_probe(struct platform_device *pdev)
 		if (ret && ret != -ENODEV)
 			return dev_err_probe(dev, ret, "no reserved memory\n");
 	} else if (pdev->id & 1) {
-		dev->cma_area = dma_contiguous_default_area;
+		/* the area of its own that a device-tree memory-region gives */
+		dev->cma_area = bench_default_cma();
 	}
 	ret = dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
 	if (ret)
@@ -836,7 +900,7 @@ static int __init bench_init(void)
 	if (ret)
 		goto out_free_out;
 	/* without a device tree: two dcma devices and two on "cma=" */
-	if (!of_have_populated_dt() && dma_contiguous_default_area)
+	if (!of_have_populated_dt() && bench_default_cma())
 		for (i = 0; i < BENCH_DEVS; i++)
 			bench_pdevs[i] = platform_device_register_simple("dcma-bench",
 									 i, NULL, 0);
