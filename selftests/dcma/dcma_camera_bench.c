@@ -130,6 +130,19 @@ static bool setup_mainline(struct area *a)
 	return true;
 }
 
+/* Stop @fd's stream, unmap and free its buffers of @size bytes, close it */
+static void close_stream(int fd, unsigned char **map, size_t size)
+{
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, i;
+
+	ioctl(fd, VIDIOC_STREAMOFF, &type);
+	for (i = 0; i < NBUF; i++)
+		if (map[i] && map[i] != MAP_FAILED)
+			munmap(map[i], size);
+	reqbufs(fd, V4L2_MEMORY_MMAP, 0);
+	close(fd);
+}
+
 /* One open to the first frame on @a; false if it got no frame */
 static bool one_open(struct area *a, unsigned int w, unsigned int h,
 		     bool pressure)
@@ -137,7 +150,7 @@ static bool one_open(struct area *a, unsigned int w, unsigned int h,
 	unsigned long long phys[8];
 	unsigned long pages[8], size = 0;
 	struct v4l2_control osd = { .id = VIVID_CID_OSD_TEXT_MODE, .value = 2 };
-	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, fd, i;
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE, fd;
 	long long t0, t_alloc, t_frame, cma0 = 0;
 	unsigned char *map[NBUF] = { NULL };
 	struct v4l2_format fmt;
@@ -155,13 +168,13 @@ static bool one_open(struct area *a, unsigned int w, unsigned int h,
 		return false;
 	ioctl(fd, VIDIOC_S_CTRL, &osd);
 	if (set_format(fd, w, h, &fmt) || reqbufs(fd, V4L2_MEMORY_MMAP, NBUF) != NBUF)
-		goto close_fd;
+		goto out_close;
 	t_alloc = now_ns();
 	size = fmt.fmt.pix.sizeimage;
 	if (queue_mmap(fd, NBUF, size, map, false) ||
 	    ioctl(fd, VIDIOC_STREAMON, &type) ||
 	    dqbuf(fd, V4L2_MEMORY_MMAP, &b))
-		goto free_bufs;
+		goto out_close;
 	t_frame = now_ns();
 	ok = true;
 	a->lat[a->n] = t_frame - t0;
@@ -174,14 +187,8 @@ static bool one_open(struct area *a, unsigned int w, unsigned int h,
 		where = cma_area_read(a->name, "used") - cma0 >=
 			(long long)(NBUF * ((size + PAGE - 1) / PAGE));
 	a->outside += !where;
-	ioctl(fd, VIDIOC_STREAMOFF, &type);
-free_bufs:
-	for (i = 0; i < NBUF; i++)
-		if (map[i] && map[i] != MAP_FAILED)
-			munmap(map[i], size);
-	reqbufs(fd, V4L2_MEMORY_MMAP, 0);
-close_fd:
-	close(fd);
+out_close:
+	close_stream(fd, map, size);
 	return ok;
 }
 
@@ -216,12 +223,7 @@ static int stream(int n, unsigned int w, unsigned int h)
 	}
 	ret = 0;
 free_bufs:
-	ioctl(fd, VIDIOC_STREAMOFF, &type);
-	for (i = 0; i < NBUF; i++)
-		if (map[i] && map[i] != MAP_FAILED)
-			munmap(map[i], fmt.fmt.pix.sizeimage);
-	reqbufs(fd, V4L2_MEMORY_MMAP, 0);
-	close(fd);
+	close_stream(fd, map, fmt.fmt.pix.sizeimage);
 	printf("camera: %s\n", ret ? "stream failed" : "closed");
 	return ret;
 }

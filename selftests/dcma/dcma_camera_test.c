@@ -75,17 +75,11 @@ static bool colour_bar(const unsigned char *frame, const struct v4l2_format *fmt
 /* Whether the debugfs map gives @dev's binding the "fallback" policy */
 static bool rule_falls_back(const char *dev)
 {
-	char line[512], key[64];
-	bool fallback = false;
-	FILE *f = fopen(DCMA_DIR "/map", "r");
+	char regs[256];
+	bool fallback;
 
-	snprintf(key, sizeof(key), "device %s ", dev);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && strstr(line, " fallback"))
-			fallback = true;
-	if (f)
-		fclose(f);
-	return fallback;
+	return bound_policy(dev, NULL, regs, sizeof(regs), &fallback) &&
+	       fallback;
 }
 
 FIXTURE(cam) {

@@ -325,15 +325,18 @@ static inline long meminfo_kb(const char *key)
 /*
  * The regions of @dev's rules, from debugfs "map", as ",a,b,c," in
  * @regs (kind @kind, or every kind if NULL); false if @dev is not bound.
+ * With @fallback, whether one of those rules has the "fallback" policy.
  */
-static inline bool bound_regions(const char *dev, const char *kind,
-				 char *regs, size_t len)
+static inline bool bound_policy(const char *dev, const char *kind,
+				char *regs, size_t len, bool *fallback)
 {
 	char line[512], d[128], k[64], src[16], r[256], pol[16];
 	bool bound = false;
 	FILE *f;
 
 	snprintf(regs, len, ",");
+	if (fallback)
+		*fallback = false;
 	f = fopen(DCMA_DIR "/map", "r");
 	if (!f)
 		return false;
@@ -346,9 +349,17 @@ static inline bool bound_regions(const char *dev, const char *kind,
 			continue;
 		strncat(regs, r, len - strlen(regs) - 2);
 		strcat(regs, ",");
+		if (fallback && !strcmp(pol, "fallback"))
+			*fallback = true;
 	}
 	fclose(f);
 	return bound;
+}
+
+static inline bool bound_regions(const char *dev, const char *kind,
+				 char *regs, size_t len)
+{
+	return bound_policy(dev, kind, regs, len, NULL);
 }
 
 /* The trace buffer's contents, NUL-terminated */
