@@ -349,7 +349,13 @@ static unsigned long bench_wait_lent(struct bench_dev *b, unsigned int pct)
 	return lent;
 }
 
-/* idle, pressure and pinned: alloc, memset floor, free; both "a" devices */
+/*
+ * idle, pressure and pinned: alloc, memset floor, free; both "a" devices.
+ * One function for the three modes, longer than most: each sample's
+ * steps and its counts (failures, pins, lent pages) sit in one loop, so
+ * that the modes time exactly the same steps, and both devices' results
+ * are reported the same way right after it.
+ */
 static int bench_pairs(enum bench_mode mode, size_t size, int n,
 		       unsigned int pct)
 {
@@ -470,13 +476,15 @@ static void bench_mark(struct bench_dev *b, unsigned long *map,
 /*
  * Mixed sizes, 1 to 512 pages: a draw modulo 2^k, k drawn next from 0
  * to 9, so that small and large requests are equally common, one fixed
- * sequence, which the allocators can be replayed on alone.  Allocate below 70% occupancy, free above 90%,
- * either in between.  A request fits when the free space is at least its
+ * sequence, which the allocators can be replayed on alone.  Allocate
+ * below 70% occupancy, free above 90%, either in between.  A request fits when the free space is at least its
  * size ("fits"), and fits contiguously when the longest free run is
  * ("run_fits"); the bench's buffers are the only ones it counts, which
  * holds for areas only the bench uses.  A buffer from outside the area (a
  * mainline device's fallback) is freed at once and counts as a failure
- * ("outside").
+ * ("outside").  The sequence, the occupancy band and the bench's own map of
+ * the area are kept in one function, longer than most, so that the order
+ * of draws stays the one the host replay makes.
  */
 static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 			    unsigned long *map, int n, u32 seed)
@@ -688,7 +696,8 @@ static u64 bench_mean(u64 t0, int n)
  * dma_alloc_contiguous()'s alignment), the DMA API on the dcma and the
  * mainline device, and the memset() of a buffer already mapped.  DMA API
  * buffers from outside their device's area are counted ("outside"): their
- * times are the page allocator's.
+ * times are the page allocator's.  Longer than most: five timed loops
+ * side by side, so that each is timed the same way as its neighbours.
  */
 static int bench_parts(size_t size, int n)
 {
