@@ -46,7 +46,7 @@ static int bench(const char *cmd)
 }
 
 /* The "result" line of scenario @scen for @dev ("dcma" or "mainline") */
-static const char *result(const char *scen, const char *dev)
+static const char *find_result(const char *scen, const char *dev)
 {
 	char key[64];
 
@@ -80,7 +80,9 @@ static int cdf_ok(const char *scen, const char *dev)
 
 	snprintf(key, sizeof(key), "cdf scen=%s dev=%s ", scen, dev);
 	p = strstr(out, key);
-	if (!p || !(p = strstr(p, "ns=")))
+	if (p)
+		p = strstr(p, "ns=");
+	if (!p)
 		return 0;
 	p += 3;
 	for (;;) {
@@ -100,12 +102,11 @@ FIXTURE(bench) {
 	bool skip;
 };
 
-/* SKIP() in the setup does not keep this harness from running the body */
-#define NEED_BENCH()							\
-	do {								\
-		if (self->skip)						\
-			SKIP(return, "not a benchmark boot (no dcma.bench=1)"); \
-	} while (0)
+/*
+ * SKIP() in the setup does not keep this harness from running the body, so
+ * each test checks self->skip itself
+ */
+#define NO_BENCH	"not a benchmark boot (no dcma.bench=1)"
 
 FIXTURE_SETUP(bench)
 {
@@ -137,11 +138,12 @@ TEST_F(bench, pairs)
 	};
 	const char *dcma, *ml;
 
-	NEED_BENCH();
+	if (self->skip)
+		SKIP(return, NO_BENCH);
 	for (int i = 0; i < 3; i++) {
 		ASSERT_EQ(0, bench(cmds[i])) TH_LOG("%s", cmds[i]);
-		dcma = result(scens[i], "dcma");
-		ml = result(scens[i], "mainline");
+		dcma = find_result(scens[i], "dcma");
+		ml = find_result(scens[i], "mainline");
 		ASSERT_NE(NULL, dcma) TH_LOG("%s: no dcma line in:\n%s", cmds[i], out);
 		ASSERT_NE(NULL, ml) TH_LOG("%s: no mainline line", cmds[i]);
 		EXPECT_EQ(0, field(dcma, "fail")) TH_LOG("%s", dcma);
@@ -159,10 +161,11 @@ TEST_F(bench, churn)
 {
 	const char *dcma, *ml;
 
-	NEED_BENCH();
+	if (self->skip)
+		SKIP(return, NO_BENCH);
 	ASSERT_EQ(0, bench("churn 300 7"));
-	dcma = result("churn", "dcma");
-	ml = result("churn", "mainline");
+	dcma = find_result("churn", "dcma");
+	ml = find_result("churn", "mainline");
 	ASSERT_NE(NULL, dcma) TH_LOG("%s", out);
 	ASSERT_NE(NULL, ml);
 	EXPECT_GT(field(dcma, "allocs"), 0);
@@ -177,12 +180,13 @@ TEST_F(bench, concurrency)
 	char cmd[64];
 	int t = cpus >= 2 ? 2 : 1;
 
-	NEED_BENCH();
+	if (self->skip)
+		SKIP(return, NO_BENCH);
 	snprintf(cmd, sizeof(cmd), "conc 65536 5 %d", t);
 	ASSERT_EQ(0, bench(cmd));
-	EXPECT_EQ(5 * t, field(result("conc", "dcma"), "ops")) TH_LOG("%s", out);
-	EXPECT_EQ(0, field(result("conc", "dcma"), "fails"));
-	EXPECT_EQ(5 * t, field(result("conc", "mainline"), "ops"));
+	EXPECT_EQ(5 * t, field(find_result("conc", "dcma"), "ops")) TH_LOG("%s", out);
+	EXPECT_EQ(0, field(find_result("conc", "dcma"), "fails"));
+	EXPECT_EQ(5 * t, field(find_result("conc", "mainline"), "ops"));
 	snprintf(cmd, sizeof(cmd), "conc 65536 5 %ld", cpus + 1);
 	EXPECT_EQ(-EINVAL, bench(cmd));
 }
@@ -196,7 +200,8 @@ TEST_F(bench, parts)
 	const char *line;
 	size_t i;
 
-	NEED_BENCH();
+	if (self->skip)
+		SKIP(return, NO_BENCH);
 	ASSERT_EQ(0, bench("parts 4096 3"));
 	line = strstr(out, "result scen=parts ");
 	ASSERT_NE(NULL, line) TH_LOG("%s", out);
@@ -210,7 +215,8 @@ TEST_F(bench, parts)
 
 TEST_F(bench, bad_commands)
 {
-	NEED_BENCH();
+	if (self->skip)
+		SKIP(return, NO_BENCH);
 	EXPECT_EQ(-EINVAL, bench("idle 0 1"));
 	EXPECT_EQ(-EINVAL, bench("idle 4096"));
 	EXPECT_EQ(-EINVAL, bench("pressure 4096 1 101"));
@@ -223,7 +229,8 @@ TEST_F(bench, pool)
 	long before, hits;
 	int i;
 
-	NEED_BENCH();
+	if (self->skip)
+		SKIP(return, NO_BENCH);
 	EXPECT_EQ(-EINVAL, write_file(POOL("bench-a"), "many"));
 	EXPECT_EQ(-EINVAL, write_file(POOL("bench-a"), "99999999"));
 	EXPECT_EQ(-EOPNOTSUPP, write_file(POOL("bench-x"), "512"));
@@ -258,7 +265,8 @@ TEST_F(bench, boot_pool)
 	char want[256];
 	int i;
 
-	NEED_BENCH();
+	if (self->skip)
+		SKIP(return, NO_BENCH);
 	ASSERT_TRUE(cmdline_has("dcma=")) TH_LOG("no dcma= on the command line");
 	for (i = 0; i < 100 && stat_of("bench-r", "pool_pages") < 512; i++)
 		usleep(100000);
@@ -288,7 +296,8 @@ TEST_F_TIMEOUT(bench, camera, 300)
 	FILE *p;
 	size_t n;
 
-	NEED_BENCH();
+	if (self->skip)
+		SKIP(return, NO_BENCH);
 	dev = bound_regions("vivid.0", NULL, regs, sizeof(regs)) ? "dcma" :
 								   "mainline";
 	p = popen("./dcma_camera_bench idle 2 1920x1080 2>&1", "r");
@@ -296,7 +305,7 @@ TEST_F_TIMEOUT(bench, camera, 300)
 	n = fread(out, 1, sizeof(out) - 1, p);
 	out[n] = '\0';
 	EXPECT_EQ(0, pclose(p)) TH_LOG("%s", out);
-	r = result("camera-idle", dev);
+	r = find_result("camera-idle", dev);
 	ASSERT_NE(NULL, r) TH_LOG("no %s line in:\n%s", dev, out);
 	TH_LOG("%.*s", (int)strcspn(r, "\n"), r);
 	EXPECT_EQ(2, field(r, "n"));

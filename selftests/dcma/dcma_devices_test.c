@@ -418,9 +418,11 @@ TEST_F(dev, edu)
 		f = fopen(path, "r");
 		ASSERT_NE(NULL, f);
 		ASSERT_NE(NULL, fgets(line, sizeof(line), f));
-		ASSERT_EQ(2, sscanf(line, "src %llx %llu", &src, &size));
+		n = sscanf(line, "src %llx %llu", &src, &size);
+		ASSERT_EQ(2, n);
 		ASSERT_NE(NULL, fgets(line, sizeof(line), f));
-		ASSERT_EQ(1, sscanf(line, "dst %llx", &dst));
+		n = sscanf(line, "dst %llx", &dst);
+		ASSERT_EQ(1, n);
 		fclose(f);
 
 		ASSERT_TRUE(check_ownership(_metadata, de->d_name));
@@ -519,19 +521,6 @@ static int test_cmd(const char *fmt, const char *dev, unsigned long long arg)
 }
 
 /*
- * Skip the test unless the knob exists and @dev is bound for the DMA API;
- * a macro, since SKIP() returns from the test.
- */
-#define NEED_BOUND(dev) do {						\
-		char regs_[256];					\
-									\
-		if (access(KNOB, W_OK))					\
-			SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");	\
-		if (!bound_regions(dev, "-", regs_, sizeof(regs_)))	\
-			SKIP(return, dev " is not bound (dcma_map=)");	\
-	} while (0)
-
-/*
  * The rules' policies: dcma-test.0 ("fail") gets its region or nothing;
  * dcma-test.1 ("fallback") goes on down the normal path when its region
  * is full; dcma-test.2, which no rule names, never touches dcma.
@@ -591,7 +580,7 @@ TEST_F(dev, policies)
 /* dcma_alloc(): kinds pick the rule; an unknown kind or device fails. */
 TEST_F(dev, kinds)
 {
-	char regs[256], out[64];
+	char regs[256], out[64], *end;
 	unsigned long long phys;
 	struct buffer *b;
 
@@ -602,7 +591,8 @@ TEST_F(dev, kinds)
 		SKIP(return, "dcma-test.0 has no \"scratch\" kind (dcma_map=)");
 
 	ASSERT_EQ(0, knob("dcma_alloc dcma-test.0 scratch 65536", out, sizeof(out)));
-	ASSERT_EQ(1, sscanf(out, "%llx", &phys));
+	phys = strtoull(out, &end, 16);
+	ASSERT_TRUE(end != out);
 	owned_by(read_buffers(), "dcma-test.0", phys, &b);
 	ASSERT_NE(NULL, b);
 	EXPECT_STREQ("dcma-test.0", b->owner);
@@ -626,7 +616,10 @@ TEST_F(dev, outlives_device)
 	struct buffer *b;
 	char regs[256];
 
-	NEED_BOUND("dcma-test.0");
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
 
 	a = test_dma_alloc("dcma-test.0", 16384);
 	ASSERT_NE(0, a);
@@ -719,13 +712,16 @@ TEST_F(dev, no_stale_data)
 	};
 	const char *picked[3] = { NULL, NULL, NULL };
 	unsigned long long a, b;
-	char cmd[96], out[64];
+	char cmd[96], out[64], regs[256];
 	unsigned long bytes;
 	int zeroed, n;
 
-	NEED_BOUND("dcma-test.0");
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
 
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		a = test_dma_verb(verbs[i], "dcma-test.0", 65536);
 		ASSERT_NE(0, a) TH_LOG("%s: %s", verbs[i], strerror(errno));
 		ASSERT_EQ(0, knob_ref("fill", a));
@@ -740,7 +736,8 @@ TEST_F(dev, no_stale_data)
 	for (int round = 0; round < 2; round++) {
 		ASSERT_EQ(0, knob("dcma_alloc dcma-test.0 scratch 65536", out,
 				  sizeof(out)));
-		ASSERT_EQ(3, sscanf(out, "%llx %lu %d", &b, &bytes, &zeroed));
+		n = sscanf(out, "%llx %lu %d", &b, &bytes, &zeroed);
+		ASSERT_EQ(3, n);
 		EXPECT_EQ(1, zeroed) TH_LOG("dcma_alloc(), round %d: stale data", round);
 		if (round)
 			EXPECT_EQ(a, b) TH_LOG("dcma_alloc(): another range");
@@ -787,10 +784,14 @@ TEST_F(dev, held_page_not_recycled)
 {
 	const char *warning = "is still in use after its last put";
 	unsigned long long a, b, c = 0;
+	char regs[256];
 	const char *log;
 	int before;
 
-	NEED_BOUND("dcma-test.0");
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
 	log = klog();
 	ASSERT_NE(NULL, log);
 	before = count_in(log, warning);
@@ -830,10 +831,14 @@ TEST_F(dev, references_misuse)
 	const char *twice = "freed twice", *extra = "one put too many";
 	unsigned long long a;
 	int n_twice, n_extra;
+	char regs[256];
 	const char *log;
 	struct buffer *b;
 
-	NEED_BOUND("dcma-test.0");
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
 	log = klog();
 	ASSERT_NE(NULL, log);
 	n_twice = count_in(log, twice);
@@ -873,6 +878,8 @@ TEST_F(dev, references_misuse)
 /* A device whose mask no region meets falls back, and says so once. */
 TEST_F(dev, mask_beyond_regions)
 {
+	const char *said =
+		"dcma-test.1: no dcma region of the DMA API's rule is within its DMA mask";
 	unsigned long long a;
 	const char *log;
 	char regs[256];
@@ -891,7 +898,7 @@ TEST_F(dev, mask_beyond_regions)
 	ASSERT_EQ(0, test_cmd("mask %s %llu", "dcma-test.1", 32));
 	log = klog();
 	ASSERT_NE(NULL, log);
-	EXPECT_EQ(1, count_in(log, "dcma-test.1: no dcma region of the DMA API's rule is within its DMA mask"));
+	EXPECT_EQ(1, count_in(log, said));
 	EXPECT_EQ(0, owned_by(read_buffers(), "dcma-test.1", 0, NULL));
 }
 
@@ -903,13 +910,17 @@ TEST_F(dev, mask_beyond_regions)
  */
 TEST_F(dev, mask_beyond_regions_fail)
 {
-	const char *said = "dcma-test.0: no dcma region of the DMA API's rule is within its DMA mask; failing";
+	const char *said =
+		"dcma-test.0: no dcma region of the DMA API's rule is within its DMA mask; failing";
 	unsigned long long a, end = ~0ULL;
 	char regs[256], *name, *save;
 	const char *log;
 	int bits, n;
 
-	NEED_BOUND("dcma-test.0");
+	if (access(KNOB, W_OK))
+		SKIP(return, "no test knob (CONFIG_DCMA_DEBUG)");
+	if (!bound_regions("dcma-test.0", "-", regs, sizeof(regs)))
+		SKIP(return, "dcma-test.0 is not bound (dcma_map=)");
 	ASSERT_TRUE(bound_regions("dcma-test.0", "-", regs, sizeof(regs)));
 	n = read_regions(regions, MAX_REGIONS);
 	for (name = strtok_r(regs, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
@@ -947,7 +958,7 @@ TEST_F(dev, pci_remove_rescan)
 	struct buffer *b;
 	DIR *dir;
 	FILE *f;
-	int fd;
+	int fd, n;
 
 	dir = opendir(drv);
 	if (!dir)
@@ -963,7 +974,8 @@ TEST_F(dev, pci_remove_rescan)
 	f = fopen(path, "r");
 	ASSERT_NE(NULL, f);
 	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
-	ASSERT_EQ(2, sscanf(line, "src %llx %llu", &src, &size));
+	n = sscanf(line, "src %llx %llu", &src, &size);
+	ASSERT_EQ(2, n);
 	fclose(f);
 	ASSERT_EQ(0, knob_ref("get", src));
 

@@ -20,7 +20,6 @@
 #include "../kselftest_harness.h"
 #include "dcma_util.h"
 
-
 struct occupancy {
 	unsigned long pages, per, chars, full, part, lent, free;
 };
@@ -109,11 +108,10 @@ TEST_F(obs, occupancy_follows_buffers)
 		TH_LOG("%s: %lu per char, '#' %lu -> %lu -> %lu", r->name,
 		       before.per, before.full, during.full, after.full);
 		/* the map's characters start at the region's base */
-		if ((phys - r->base) / PAGE % before.per == 0) {
+		if ((phys - r->base) / PAGE % before.per == 0)
 			EXPECT_EQ(before.full + 8, during.full);
-		} else {
+		if ((phys - r->base) / PAGE % before.per != 0)
 			EXPECT_LE(before.full + 7, during.full);
-		}
 		EXPECT_EQ(before.full, after.full);
 		EXPECT_EQ(before.chars, during.chars);
 		checked++;
@@ -133,7 +131,8 @@ TEST_F(obs, stats_count_allocations)
 		if (!strcmp(self->r[i].mode, "exclusive") && self->r[i].free >= 80)
 			r = &self->r[i];
 	if (!r)
-		SKIP(return, "no exclusive region with room (a reusable one could be used by others)");
+		SKIP(return,
+		     "no exclusive region with room (a reusable one could be used by others)");
 	allocs = stat_of(r->name, "allocs");
 	pages = stat_of(r->name, "pages_allocated");
 	frees = stat_of(r->name, "frees");

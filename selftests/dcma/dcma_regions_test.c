@@ -460,8 +460,10 @@ TEST_F(dcma, repeated_params)
 		SKIP(return, "neither dcma= nor dcma_map= is repeated");
 	log = klog();
 	ASSERT_NE(NULL, log);
-	EXPECT_EQ(regions > 1, count_in(log, "dcma= is given more than once; only the last one counts"));
-	EXPECT_EQ(rules > 1, count_in(log, "dcma_map= is given more than once; only the last one counts"));
+	EXPECT_EQ(regions > 1,
+		  count_in(log, "dcma= is given more than once; only the last one counts"));
+	EXPECT_EQ(rules > 1,
+		  count_in(log, "dcma_map= is given more than once; only the last one counts"));
 	EXPECT_EQ(NULL, find_region(self->r, self->n, "dropped"));
 	f = fopen(DCMA_DIR "/map", "r");
 	ASSERT_NE(NULL, f);
@@ -533,7 +535,8 @@ TEST_F_TIMEOUT(dcma, reusable_lent_and_taken_back, 600)
 		struct page_flags pf;
 
 		ASSERT_EQ(0, page_flags(&now[i], &pf));
-		TH_LOG("%s (%s): %lu of %lu pages lent; kpageflags: %lu lru, %lu buddy, %lu reserved",
+		TH_LOG("%s (%s): %lu of %lu pages lent; "
+		       "kpageflags: %lu lru, %lu buddy, %lu reserved",
 		       now[i].name, now[i].mode, now[i].lent, now[i].pages,
 		       pf.lru, pf.buddy, pf.reserved);
 		if (!strcmp(now[i].name, lent->name))

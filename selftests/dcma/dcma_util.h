@@ -79,8 +79,8 @@ static inline int knob(const char *cmd, char *out, size_t outlen)
 }
 
 static inline int knob_alloc(const char *region, unsigned long size,
-		      unsigned long align, unsigned long long *phys,
-		      unsigned long *bytes)
+			     unsigned long align, unsigned long long *phys,
+			     unsigned long *bytes)
 {
 	char cmd[96], out[64];
 	int ret;
@@ -384,7 +384,7 @@ static inline const char *read_trace(void)
  * @max of them in @phys and @pages
  */
 static inline int owned_buffers(const char *region, const char *owner,
-			 unsigned long long *phys, unsigned long *pages, int max)
+				unsigned long long *phys, unsigned long *pages, int max)
 {
 	char path[128], line[256], who[64];
 	unsigned long long p;
