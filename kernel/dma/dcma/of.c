@@ -144,6 +144,13 @@ static int __init dcma_rmem_declare(struct reserved_mem *rmem)
 	if (reason) {
 		pr_err("reserved-memory node %s skipped: %s\n", rmem->name,
 		       reason);
+		/*
+		 * A no-map node stays reserved and unmapped, as the device
+		 * tree asks: the kernel may have mapped memory without it by
+		 * now, so it cannot go to the page allocator.
+		 */
+		if (of_get_flat_dt_prop(rmem->fdt_node, "no-map", NULL))
+			return -ENOENT;
 		return -EINVAL;
 	}
 	/* dcma_declare() reports its own failures */
