@@ -323,11 +323,13 @@ static void bench_report(const char *scen, struct bench_dev *b, size_t size,
 
 	sort(lat, ok, sizeof(*lat), bench_cmp_u64, NULL);
 	sort(floor, ok, sizeof(*floor), bench_cmp_u64, NULL);
-	bench_printf("result scen=%s dev=%s size=%zu n=%d fail=%d p50=%llu p99=%llu max=%llu floor_p50=%llu floor_p99=%llu%s\n",
-		     scen, bench_kind(b), size, ok + fail, fail,
+	bench_printf("result scen=%s dev=%s size=%zu n=%d fail=%d ",
+		     scen, bench_kind(b), size, ok + fail, fail);
+	bench_printf("p50=%llu p99=%llu max=%llu ",
 		     bench_pct(lat, ok, 50), bench_pct(lat, ok, 99),
-		     ok ? lat[ok - 1] : 0, bench_pct(floor, ok, 50),
-		     bench_pct(floor, ok, 99), extra);
+		     ok ? lat[ok - 1] : 0);
+	bench_printf("floor_p50=%llu floor_p99=%llu%s\n",
+		     bench_pct(floor, ok, 50), bench_pct(floor, ok, 99), extra);
 	bench_printf("cdf scen=%s dev=%s size=%zu ns=", scen, bench_kind(b),
 		     size);
 	for (i = 0; i < BENCH_CDF_POINTS; i++)
@@ -477,14 +479,15 @@ static void bench_mark(struct bench_dev *b, unsigned long *map,
  * Mixed sizes, 1 to 512 pages: a draw modulo 2^k, k drawn next from 0
  * to 9, so that small and large requests are equally common, one fixed
  * sequence, which the allocators can be replayed on alone.  Allocate
- * below 70% occupancy, free above 90%, either in between.  A request fits when the free space is at least its
- * size ("fits"), and fits contiguously when the longest free run is
- * ("run_fits"); the bench's buffers are the only ones it counts, which
- * holds for areas only the bench uses.  A buffer from outside the area (a
- * mainline device's fallback) is freed at once and counts as a failure
- * ("outside").  The sequence, the occupancy band and the bench's own map of
- * the area are kept in one function, longer than most, so that the order
- * of draws stays the one the host replay makes.
+ * below 70% occupancy, free above 90%, either in between.  A request
+ * fits when the free space is at least its size ("fits"), and fits
+ * contiguously when the longest free run is ("run_fits"); the bench's
+ * buffers are the only ones it counts, which holds for areas only the
+ * bench uses.  A buffer from outside the area (a mainline device's
+ * fallback) is freed at once and counts as a failure ("outside").  The
+ * sequence, the occupancy band and the bench's own map of the area are
+ * kept in one function, longer than most, so that the order of draws
+ * stays the one the host replay makes.
  */
 static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 			    unsigned long *map, int n, u32 seed)
@@ -545,10 +548,12 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 	while (nlive--)
 		dma_free_coherent(b->dev, live[nlive].size, live[nlive].cpu,
 				  live[nlive].handle);
-	bench_printf("result scen=churn dev=%s n=%d allocs=%d fits=%d fit_fails=%d other_fails=%d outside=%d success_permille=%d run_fits=%d run_fit_fails=%d run_success_permille=%d\n",
-		     bench_kind(b), n, allocs, fits, fit_fails, other_fails,
-		     outside,
-		     fits ? 1000 * (fits - fit_fails) / fits : 1000,
+	bench_printf("result scen=churn dev=%s n=%d allocs=%d fits=%d ",
+		     bench_kind(b), n, allocs, fits);
+	bench_printf("fit_fails=%d other_fails=%d outside=%d success_permille=%d ",
+		     fit_fails, other_fails, outside,
+		     fits ? 1000 * (fits - fit_fails) / fits : 1000);
+	bench_printf("run_fits=%d run_fit_fails=%d run_success_permille=%d\n",
 		     run_fits, run_fit_fails,
 		     run_fits ? 1000 * (run_fits - run_fit_fails) / run_fits :
 				1000);
@@ -659,12 +664,14 @@ static int bench_conc_kind(bool mainline, size_t size, int n, int threads)
 		end = max(end, t[i].end);
 		fails += t[i].fails;
 	}
-	if (!ret && threads)
-		bench_printf("result scen=conc dev=%s size=%zu threads=%d ops=%d fails=%d ns=%llu ops_per_s=%llu\n",
-			     bench_kind(t[0].b), size, threads,
+	if (!ret && threads) {
+		bench_printf("result scen=conc dev=%s size=%zu threads=%d ",
+			     bench_kind(t[0].b), size, threads);
+		bench_printf("ops=%d fails=%d ns=%llu ops_per_s=%llu\n",
 			     n * threads, fails, end - start,
 			     div64_u64((u64)n * threads * NSEC_PER_SEC,
 				       max_t(u64, end - start, 1)));
+	}
 out_free:
 	kfree(t);
 	return ret;
@@ -762,9 +769,11 @@ static int bench_parts(size_t size, int n)
 	memset_ns = bench_mean(t0, n);
 	dma_free_coherent(devs[0]->dev, size, cpu, handle);
 
-	bench_printf("result scen=parts size=%zu n=%d page_alloc_ns=%llu region_ns=%llu dma_dcma_ns=%llu dma_mainline_ns=%llu memset_ns=%llu outside=%d\n",
-		     size, n, page_ns, region_ns, dma_ns[0], dma_ns[1],
-		     memset_ns, outside);
+	bench_printf("result scen=parts size=%zu n=%d page_alloc_ns=%llu ",
+		     size, n, page_ns);
+	bench_printf("region_ns=%llu dma_dcma_ns=%llu dma_mainline_ns=%llu ",
+		     region_ns, dma_ns[0], dma_ns[1]);
+	bench_printf("memset_ns=%llu outside=%d\n", memset_ns, outside);
 	return 0;
 }
 
