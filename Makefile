@@ -20,9 +20,12 @@
 #                         root built with mmdebstrap (long; not in check)
 #   make clean            remove build/ (the ccache is kept)
 #
-# Everything lands in build/: the patched kernel tree in build/linux, one
-# out-of-tree object folder per arch and variant, guest console logs next
-# to their kernel, parsed results in build/results/.
+# KVER= picks the kernel tree: 6.12 (Linux 6.12 LTS, the default) or 6.1,
+# from Debian's linux-source-<KVER>.  "make check" tests both.
+#
+# Everything lands in build/<KVER>/: the patched kernel tree in linux/,
+# one out-of-tree object folder per arch and variant, guest console logs
+# next to their kernel, parsed results in results/.
 
 TOP := $(CURDIR)
 B := $(TOP)/build
@@ -44,7 +47,15 @@ $(wordlist 2,$(words $(GOALS)),$(GOALS)): $(firstword $(GOALS))
 
 .PHONY: $(GOALS)
 else
-TREE := $(B)/linux
+# The trees dcma supports, newest first: one folder of integration
+# patches each
+KVERS := $(shell cd $(TOP)/scripts/patches && ls -d */ | tr -d / | sort -rV)
+KVER ?= $(firstword $(KVERS))
+ifeq ($(filter $(KVER),$(KVERS)),)
+$(error KVER=$(KVER) is not a tree dcma supports; use one of: $(KVERS))
+endif
+KB := $(B)/$(KVER)
+TREE := $(KB)/linux
 ARCHES := $(or $(ARCH),arm64 x86_64)
 VARIANT ?=
 JOBS ?= $(shell nproc)
@@ -130,7 +141,7 @@ ARCH_OF = $(word 1,$(subst -, ,$(1)))
 FRAGMENTS = $(TOP)/scripts/configs/common.config \
 	    $(TOP)/scripts/configs/$(1).config \
 	    $(if $(2),$(TOP)/scripts/configs/$(2).config)
-OBJ = $(B)/$(1)$(if $(VARIANT),-$(VARIANT))
+OBJ = $(KB)/$(1)$(if $(VARIANT),-$(VARIANT))
 KARGS = ARCH=$(KARCH_$(1)) CROSS_COMPILE=$(CROSS_$(1)) \
 	CC="ccache $(CROSS_$(1))gcc" HOSTCC="ccache gcc"
 KMAKE = $(MAKE) -s --no-print-directory -C $(TREE) O=$(call OBJ,$(1)) $(call KARGS,$(1))
@@ -142,7 +153,7 @@ BOOT_TIMEOUT ?= $(if $(VARIANT),3600,900)
 # kernel-ARCH, ksft-ARCH, initramfs-ARCH and guest-check-BOOT name no file
 # either, so they always run; the kernel's own make decides what to build.
 .PHONY: all run shell check check-debug deps tree clean clean-tree \
-	host-check lint bench bench-camera host-scale fresh-check
+	host-check lint bench bench-camera host-scale fresh-check other-trees
 
 all: check
 
@@ -156,15 +167,15 @@ fresh-check:
 	@$(TOP)/scripts/fresh-check.sh $(B)
 
 tree: deps
-	@$(TOP)/scripts/prepare-tree.sh $(B)
+	@$(TOP)/scripts/prepare-tree.sh $(KB) $(KVER)
 
 # .config: tinyconfig + fragments, remade when a fragment or our Kconfig
 # changes (the kernel's own syncconfig handles the rest).
 # The stem is "arch" or "arch-variant".  Not an intermediate file: make
 # must not delete it after the build.
-.PRECIOUS: $(B)/%/.config
+.PRECIOUS: $(KB)/%/.config
 .SECONDEXPANSION:
-$(B)/%/.config: $(TOP)/Kconfig $$(call FRAGMENTS,$$(word 1,$$(subst -, ,$$*)),$$(word 2,$$(subst -, ,$$*))) | tree
+$(KB)/%/.config: $(TOP)/Kconfig $$(call FRAGMENTS,$$(word 1,$$(subst -, ,$$*)),$$(word 2,$$(subst -, ,$$*))) | tree
 	@echo "  CONFIG  $*"
 	@$(TOP)/scripts/kconfig.sh $(TREE) $(@D) \
 		$(call FRAGMENTS,$(word 1,$(subst -, ,$*)),$(word 2,$(subst -, ,$*))) \
@@ -199,7 +210,7 @@ initramfs-%: kernel-% ksft-%
 		$(call OBJ,$*)/usr/gen_init_cpio $(BUSYBOX_$*) \
 		$(call OBJ,$*)/kselftest
 
-RESULTS = $(B)/results$(if $(VARIANT),-$(VARIANT))
+RESULTS = $(KB)/results$(if $(VARIANT),-$(VARIANT))
 
 # One boot; its exit status is the verdict of its tests.  "make check"
 # goes on past a failed boot (the leading "-"): results.py counts it.
@@ -208,7 +219,7 @@ RESULTS = $(B)/results$(if $(VARIANT),-$(VARIANT))
 BOOT_LOG = $(call OBJ,$(call ARCH_OF,$(1)))/console-$(1).log
 
 guest-check-%: initramfs-$$(call ARCH_OF,$$*)
-	@echo "  BOOT    $* (log: $(call BOOT_LOG,$*))"
+	@echo "  BOOT    $* on $(KVER) (log: $(call BOOT_LOG,$*))"
 	@-$(TOP)/scripts/qemu-run.sh $(call ARCH_OF,$*) \
 		$(call OBJ,$(call ARCH_OF,$*))/$(IMAGE_$(call ARCH_OF,$*)) \
 		$(call OBJ,$(call ARCH_OF,$*))/initramfs.cpio.gz $(call BOOT_LOG,$*) \
@@ -216,7 +227,7 @@ guest-check-%: initramfs-$$(call ARCH_OF,$$*)
 	@$(if $(filter check,$(MAKECMDGOALS)),-)python3 $(TOP)/scripts/results.py \
 		$(TREE) $(RESULTS) $*=$(call BOOT_LOG,$*) \
 		> $(RESULTS)-$*.txt; rc=$$?; \
-		echo "  VERDICT $*: $$(tail -n 1 $(RESULTS)-$*.txt)"; exit $$rc
+		echo "  VERDICT $* on $(KVER): $$(tail -n 1 $(RESULTS)-$*.txt)"; exit $$rc
 
 HOST_DIR := $(TOP)/selftests/host
 HOST_LOG := $(B)/host/host.log
@@ -228,7 +239,7 @@ host-check: tree
 	@echo "  HOST    harness and fuzzer (log: $(HOST_LOG))"
 	@-$(MAKE) -s -C $(HOST_DIR) O=$(B)/host KTREE=$(TREE) check > $(HOST_LOG) 2>&1
 
-LINT_LOG := $(B)/lint.log
+LINT_LOG := $(KB)/lint.log
 
 # checkpatch, kernel-doc, sparse and W=1, dt-doc-validate (scripts/lint.sh)
 # lint and shell use the first arch asked for
@@ -236,14 +247,31 @@ FIRST_ARCH := $(firstword $(ARCHES))
 
 lint: kernel-$(FIRST_ARCH)
 	@echo "  LINT    (log: $(LINT_LOG))"
-	@-$(TOP)/scripts/lint.sh $(TREE) $(call OBJ,$(FIRST_ARCH)) $(call KARGS,$(FIRST_ARCH)) \
+	@-KVER=$(KVER) $(TOP)/scripts/lint.sh $(TREE) $(call OBJ,$(FIRST_ARCH)) $(call KARGS,$(FIRST_ARCH)) \
 		> $(LINT_LOG) 2>&1
 
-check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint
+# "make check" tests every tree: the one KVER names with every boot, the
+# others with each arch's main boot.  "make check
+# KVER=..." tests that tree alone.
+OTHER_KVERS := $(if $(filter command line,$(origin KVER)),,$(filter-out $(KVER),$(KVERS)))
+
+define OTHER_TREE
+	@-+$(MAKE) --no-print-directory -k KVER=$(1) \
+		$(addprefix guest-check-,$(ARCHES))
+
+endef
+
+other-trees:
+	$(foreach k,$(OTHER_KVERS),$(call OTHER_TREE,$(k)))
+	@:
+
+check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint other-trees
 	@echo "  RESULT"
 	@python3 $(TOP)/scripts/results.py $(TREE) $(RESULTS) \
 		host=$(HOST_LOG) lint=$(LINT_LOG) \
-		$(foreach b,$(BOOTS),$(b)=$(call BOOT_LOG,$(b)))
+		$(foreach b,$(BOOTS),$(b)=$(call BOOT_LOG,$(b))) \
+		$(foreach k,$(OTHER_KVERS),\
+		$(foreach a,$(ARCHES),$(a)@$(k)=$(B)/$(k)/$(a)/console-$(a).log))
 
 # The benchmark: four CPUs, a 1 GiB disk to fill the page cache from, the
 # console log next to the kernel; then the host's instruction counts, and

@@ -19,15 +19,16 @@ group=${2:-}
 packages=(
 	# kernel build
 	gcc make bc bison flex libssl-dev libelf-dev cpio xz-utils kmod perl
-	python3 ccache linux-source-6.1
+	python3 ccache linux-source-6.12 linux-source-6.1
 	# the tree's integration patches, the kselftest install, the checkout
 	patch rsync git
 	# arm64 cross build and the arm64 userspace of the test guest
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	# guests
 	qemu-system-arm qemu-system-x86 device-tree-compiler busybox-static
-	# checks: sparse, device-tree schemas, libFuzzer and the sanitizers
-	sparse dt-schema clang libclang-rt-14-dev
+	# checks: sparse, device-tree schemas, libFuzzer and the sanitizers,
+	# checkpatch's SPDX check of the patch series
+	sparse dt-schema clang libclang-rt-14-dev python3-ply python3-git
 	# the benchmark: instruction counts and the latency plot
 	valgrind python3-matplotlib
 )

@@ -12,7 +12,8 @@
 #
 # With --touch FILE, the root of the last complete run is used again: one
 # line is appended to FILE (a path in the checkout) and "make check
-# ARCH=arm64" runs there, the incremental figure of
+# ARCH=arm64 KVER=6.12" (one arch, one tree) runs there, the incremental
+# figure of
 # scripts/measure-pipeline.sh.
 #
 # Prints the wall time of each step and ends with the verdict line of the
@@ -157,13 +158,13 @@ verdict() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/$1" | tail -n 1; }
 
 if [ -z "$touch_file" ]; then
 	in_root "make run (packages, tree, arm64 kernel, demo boot)" run.log make run
-	in_root "make check (both arches)" check.log make check
+	in_root "make check (both trees, both arches)" check.log make check
 	final=$(verdict check.log)
 	[ $rc -ne 0 ] || touch "$work/complete"
 else
 	echo "/* fresh-check: a one-line change */" >> "$root/root/dcma/$touch_file"
-	in_root "make check ARCH=arm64 after a one-line change to $touch_file" incr.log \
-		make check ARCH=arm64
+	in_root "make check ARCH=arm64 KVER=6.12 after a one-line change to $touch_file" incr.log \
+		make check ARCH=arm64 KVER=6.12
 	final=$(verdict incr.log)
 fi
 

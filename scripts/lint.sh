@@ -8,7 +8,7 @@
 #    Return: (void functions excepted) on every documented function;
 #  - sparse (C=2) and W=1 on kernel/dma/dcma/, samples/dcma/ and
 #    kernel/dma/dcma_benchmark.c, in the arm64 build folder;
-#  - dt-doc-validate on our device-tree binding.
+#  - dt-doc-validate on our device-tree bindings.
 # Ends with "N passed, N failed".
 #
 # Usage: lint.sh TREE OBJDIR MAKE-ARGS...
@@ -33,7 +33,7 @@ result() {	# NAME OK? OUTPUT
 
 cd "$top" || exit 1
 kfiles=$(find kernel include selftests/edu -name '*.[ch]' | sort)
-patches=$(ls scripts/patches/*.patch)
+patches=$(ls scripts/patches/"${KVER:?KVER names the tree}"/*.patch)
 
 for f in $kfiles; do
 	out=$(perl "$tree/scripts/checkpatch.pl" --strict --no-tree --terse -q -f "$f" 2>&1 |
@@ -76,15 +76,29 @@ for t in kernel/dma/dcma/ samples/dcma/ kernel/dma/dcma_benchmark.o; do
 	result "sparse and W=1 on $d" "$([ -z "$out" ]; echo $?)" "$out"
 done
 
-out=$(cd "$tree/Documentation/devicetree/bindings" &&
-      dt-doc-validate -u . reserved-memory/linux,dcma.yaml 2>&1)
-result "dt-doc-validate linux,dcma.yaml" $? "$out"
+for y in reserved-memory/linux,dcma.yaml dma/linux,dcma-bench.yaml; do
+	out=$(cd "$tree/Documentation/devicetree/bindings" &&
+	      dt-doc-validate -u . "$y" 2>&1)
+	result "dt-doc-validate $y" $? "$out"
+done
 
 # the binding's example against the binding: dt-validate prints what does
 # not match (and exits 0 all the same), so any output is a failure
 tmp=$(mktemp -d)
 bindings="$tree/Documentation/devicetree/bindings"
-out=$(dt-mk-schema -j "$bindings/reserved-memory/" > "$tmp/schema.json" &&
+# Linux 6.12 moved reserved-memory.yaml, which linux,dcma.yaml refers to,
+# into dtschema, whose Debian 12 version (2022.08) predates the move; take
+# it from linux-source-6.1, the last kernel that has it
+schemas=$bindings/reserved-memory
+if [ ! -f "$schemas/reserved-memory.yaml" ]; then
+	schemas=$tmp/reserved-memory
+	mkdir -p "$schemas"
+	cp "$bindings/reserved-memory/linux,dcma.yaml" "$schemas/"
+	tar -xJOf /usr/src/linux-source-6.1.tar.xz \
+		linux-source-6.1/Documentation/devicetree/bindings/reserved-memory/reserved-memory.yaml \
+		> "$schemas/reserved-memory.yaml"
+fi
+out=$(dt-mk-schema -j "$schemas/" > "$tmp/schema.json" &&
       dt-extract-example "$bindings/reserved-memory/linux,dcma.yaml" > "$tmp/ex.dts" &&
       dtc -q -I dts -O dtb -o "$tmp/ex.dtb" "$tmp/ex.dts" &&
       dt-validate -s "$tmp/schema.json" "$tmp/ex.dtb" 2>&1)

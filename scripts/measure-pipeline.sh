@@ -5,7 +5,7 @@
 # nothing: scripts/fresh-check.sh builds a pristine Debian 12 root and runs
 # the README's "make run" and "make check" there (packages, tree, kernels
 # and an empty ccache included), then, in the same root, "make check
-# ARCH=arm64" after a one-line change to FILE.  Prints both runs' tables,
+# ARCH=arm64 KVER=6.12" after a one-line change to FILE.  Prints both runs' tables,
 # the total from an empty root to the clean check's verdict, and each
 # run's verdict line.  Takes the machine for about 40 minutes.
 #

@@ -1,31 +1,40 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Lay out the kernel tree dcma is built in:
-#  1. extract Debian's linux-source-6.1 into $BUILD/linux (once per package
-#     version; a tree of another version is replaced, never patched);
+# Lay out one of the kernel trees dcma is built in:
+#  1. extract Debian's linux-source-KVER into BUILD_DIR/linux (once per
+#     package version; a tree of another version is replaced, never
+#     patched);
 #  2. link the project's files into it, so that an edit rebuilds
 #     incrementally and a file removed from the project leaves no link;
-#  3. apply scripts/patches/*.patch idempotently: an applied patch is
+#  3. apply scripts/patches/KVER/*.patch idempotently: an applied patch is
 #     skipped, a patch that changed since it was applied is reverted in its
 #     old form and applied in its new one, and every step is dry-run first
 #     so that nothing is ever left half-applied.
 #
-# Usage: prepare-tree.sh BUILD_DIR
+# Usage: prepare-tree.sh BUILD_DIR KVER
+#
+# KVER is a tree dcma supports: one with a folder in scripts/patches/.
 
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(mkdir -p "$1" && cd "$1" && pwd)
-tree=$build/linux
-applied=$tree/.dcma-applied
-pkg=linux-source-6.1
-want_major=6.1
+want_major=${2:?usage: prepare-tree.sh BUILD_DIR KVER}
+patches=$top/scripts/patches/$want_major
+pkg=linux-source-$want_major
 
 die() {
 	echo "prepare-tree: $*" >&2
 	exit 1
 }
+
+if [ ! -d "$patches" ]; then
+	echo "prepare-tree: KVER=$want_major is not a tree dcma supports; use one of: $(cd "$top/scripts/patches" && ls -d -- */ | tr -d / | sort -rV | paste -sd' ')" >&2
+	exit 2
+fi
+build=$(mkdir -p "$1" && cd "$1" && pwd)
+tree=$build/linux
+applied=$tree/.dcma-applied
 
 # A missing program is named as missing, not taken for a broken patch.
 for c in tar xz patch; do
@@ -39,7 +48,7 @@ tarball=/usr/src/$pkg.tar.xz
 [ -f "$tarball" ] || die "$tarball is missing; reinstall $pkg ('make deps')"
 case $version in
 $want_major.*) ;;
-*) die "$pkg is version $version, dcma needs $want_major.x" ;;
+*) die "$pkg is version $version, dcma needs $want_major.x; reinstall it ('make deps')" ;;
 esac
 
 if [ ! -f "$tree/.dcma-version" ] || [ "$(cat "$tree/.dcma-version")" != "$version" ]; then
@@ -50,7 +59,7 @@ if [ ! -f "$tree/.dcma-version" ] || [ "$(cat "$tree/.dcma-version")" != "$versi
 	src=$build/linux.tmp/$pkg
 	mk_version=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p' "$src/Makefile" | paste -sd.)
 	[ "$mk_version" = "$want_major" ] ||
-		die "$tarball holds Linux $mk_version, dcma needs $want_major"
+		die "$tarball holds Linux $mk_version, dcma needs $want_major; reinstall $pkg ('make deps')"
 	echo "$version" > "$src/.dcma-version"
 	mv "$src" "$tree"
 	rmdir "$build/linux.tmp"
@@ -96,15 +105,15 @@ mkdir -p "$applied"
 pdry() { patch -d "$tree" -p1 -f -s -F0 --dry-run "$@" >/dev/null 2>&1; }
 papply() { patch -d "$tree" -p1 -f -s -F0 --no-backup-if-mismatch "$@" >/dev/null; }
 
-# The applied patches that still match scripts/patches, in order, stay;
-# everything applied after the first mismatch is reverted, newest first,
-# and the rest of scripts/patches is applied on top.
+# The applied patches that still match the tree's patches, in order,
+# stay; everything applied after the first mismatch is reverted, newest
+# first, and the rest of the tree's patches is applied on top.
 have=$(cd "$applied" && ls -- *.patch 2>/dev/null || true)
-want=$(cd "$top/scripts/patches" && ls -- *.patch 2>/dev/null || true)
+want=$(cd "$patches" && ls -- *.patch 2>/dev/null || true)
 keep=0
 set -- $want
 for name in $have; do
-	[ "${1:-}" = "$name" ] && cmp -s "$applied/$name" "$top/scripts/patches/$name" || break
+	[ "${1:-}" = "$name" ] && cmp -s "$applied/$name" "$patches/$name" || break
 	keep=$((keep + 1))
 	shift
 done
@@ -120,14 +129,14 @@ done
 
 done_now=""
 for name in $todo; do
-	if ! pdry -i "$top/scripts/patches/$name"; then
+	if ! pdry -i "$patches/$name"; then
 		for undo in $done_now; do
 			papply -R -i "$applied/$undo" && rm -f "$applied/$undo"
 		done
-		die "scripts/patches/$name does not apply to $pkg $version; the tree is left without it (fix the patch)"
+		die "scripts/patches/$want_major/$name does not apply to $pkg $version; the tree is left without it (fix the patch)"
 	fi
-	papply -i "$top/scripts/patches/$name"
-	cp "$top/scripts/patches/$name" "$applied/$name"
+	papply -i "$patches/$name"
+	cp "$patches/$name" "$applied/$name"
 	done_now="$name $done_now"
 	echo "prepare-tree: applied $name"
 done

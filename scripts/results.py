@@ -4,9 +4,11 @@
 
 Each input is a "name=path" pair and is one of:
 
-  host=LOG      the host harness's output, or the static checks' (lint=LOG):
-                the closing "N passed, N failed" line is taken as it stands.
-  ARCH=CONSOLE  a QEMU guest's serial console.  The kernel part (before the
+  host=LOG      the host harness's output, the static checks' (lint=LOG) or
+                a tree's patch series checks (series@KVER=LOG): the
+                closing "N passed, N failed" line is taken as it stands.
+  ARCH=CONSOLE  a QEMU guest's serial console (ARCH@KVER for a boot of
+                another tree than the first).  The kernel part (before the
                 "kselftests begin" marker) holds the KUnit results; the lines
                 behind "ksft: " hold the kselftests' KTAP.  Both are parsed
                 by the kernel tree's own tools/testing/kunit/kunit.py parse.
@@ -122,15 +124,18 @@ def kunit_lines(lines):
     return out
 
 
-# The kernel's dmabuf-heaps test: each heap, then its import step, which
-# says "(Could not open vgem - skipping)" when there is no importer.
+# The kernel's dmabuf-heaps test: each heap, then its import step.  Linux
+# 6.1 says "OK" on the step's line, or "(Could not open vgem -
+# skipping)" when there is no importer; Linux 6.12 reports it on the
+# next KTAP line, "ok N Import buffer ..." or a skip "Could not open vgem".
 HEAP = re.compile(r'Testing heap: (\S+)')
-IMPORT = re.compile(r'Testing allocation and importing:\s+(.*)$')
+IMPORT = re.compile(r'Testing allocation and importing:\s*(.*)$')
+RESULT = re.compile(r'^\s*(not ok|ok) \d+ (.*)$')
 
 
 def heaps_imported(arch, ksft):
     """Whether every heap of a dmabuf-heaps boot was imported by vgem."""
-    heaps, ok = [], {}
+    heaps, ok, pending = [], {}, None
     for line in ksft:
         m = HEAP.search(line)
         if m:
@@ -138,7 +143,16 @@ def heaps_imported(arch, ksft):
             continue
         m = IMPORT.search(line)
         if m and heaps:
-            ok[heaps[-1]] = m.group(1).strip() == 'OK'
+            said = m.group(1).strip()
+            ok[heaps[-1]] = said == 'OK'
+            pending = None if said else heaps[-1]
+            continue
+        m = RESULT.match(line)
+        if m and pending:
+            ok[pending] = (m.group(1) == 'ok' and
+                           m.group(2).startswith('Import buffer') and
+                           '# SKIP' not in m.group(2))
+            pending = None
     t = Tally()
     bad = [h for h in heaps if not ok.get(h)]
     for h in bad:
@@ -221,7 +235,8 @@ def main(argv):
     total = Tally()
     for item in inputs:
         name, path = item.split('=', 1)
-        total.add(closing(name, path) if name in ('host', 'lint')
+        total.add(closing(name, path)
+                  if name in ('host', 'lint') or name.startswith('series@')
                   else guest(kunit_py, name, path, logdir))
     print(total)
     return 1 if total.failed else 0

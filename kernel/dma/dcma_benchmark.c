@@ -273,12 +273,16 @@ static unsigned long bench_lendable(struct bench_dev *b)
  */
 static bool bench_page_held(struct page *page)
 {
+	struct folio *folio;
+
 	if (PageBuddy(page) || !page_count(page))
 		return false;
-	if (page_maybe_dma_pinned(page))
+	folio = page_folio(page);
+	if (folio_maybe_dma_pinned(folio))
 		return true;
-	return PageLRU(page) && PageAnon(page) && !PageCompound(page) &&
-	       page_count(page) > page_mapcount(page);
+	return folio_test_lru(folio) && folio_test_anon(folio) &&
+	       !folio_test_large(folio) &&
+	       folio_ref_count(folio) > folio_mapcount(folio);
 }
 
 /* Pages held by I/O (bench_page_held()), and the longest run of others */
@@ -722,7 +726,7 @@ static int bench_parts(size_t size, int n)
 	ret = bench_a_devs(devs);
 	if (ret)
 		return ret;
-	if (!devs[0]->region || order > MAX_ORDER - 1)
+	if (!devs[0]->region || order > MAX_PAGE_ORDER)
 		return -EINVAL;
 
 	t0 = ktime_get_ns();

@@ -29,8 +29,8 @@ TRACE_EVENT(dcma_alloc_start,
 	),
 
 	TP_fast_assign(
-		__assign_str(region, region);
-		__assign_str(owner, owner);
+		__assign_str(region);
+		__assign_str(owner);
 		__entry->nr_pages = nr_pages;
 		__entry->align = align;
 	),
@@ -58,8 +58,8 @@ TRACE_EVENT(dcma_alloc_finish,
 	),
 
 	TP_fast_assign(
-		__assign_str(region, region);
-		__assign_str(owner, owner);
+		__assign_str(region);
+		__assign_str(owner);
 		__entry->pfn = pfn;
 		__entry->nr_pages = nr_pages;
 		__entry->err = err;
@@ -88,7 +88,7 @@ TRACE_EVENT(dcma_migrate_retry,
 	),
 
 	TP_fast_assign(
-		__assign_str(region, region);
+		__assign_str(region);
 		__entry->pfn = pfn;
 		__entry->nr_pages = nr_pages;
 		__entry->err = err;
@@ -112,7 +112,7 @@ TRACE_EVENT(dcma_pool_fill,
 	),
 
 	TP_fast_assign(
-		__assign_str(region, region);
+		__assign_str(region);
 		__entry->pfn = pfn;
 		__entry->nr_pages = nr_pages;
 	),
@@ -136,7 +136,7 @@ DECLARE_EVENT_CLASS(dcma_buffer,
 	),
 
 	TP_fast_assign(
-		__assign_str(region, region);
+		__assign_str(region);
 		__entry->pfn = pfn;
 		__entry->nr_pages = nr_pages;
 		__entry->refs = refs;
@@ -179,8 +179,8 @@ TRACE_EVENT(dcma_bind,
 	),
 
 	TP_fast_assign(
-		__assign_str(dev, dev);
-		__assign_str(rules, rules);
+		__assign_str(dev);
+		__assign_str(rules);
 	),
 
 	TP_printk("dev=%s rules=%s", __get_str(dev), __get_str(rules))
@@ -206,10 +206,10 @@ TRACE_EVENT(dcma_heap_op,
 	),
 
 	TP_fast_assign(
-		__assign_str(op, op);
+		__assign_str(op);
 		__entry->pfn = pfn;
 		__entry->nr_pages = nr_pages;
-		__assign_str(dev, dev);
+		__assign_str(dev);
 	),
 
 	TP_printk("op=%s pfn=%#lx pages=%lu dev=%s", __get_str(op),

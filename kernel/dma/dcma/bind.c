@@ -454,7 +454,7 @@ static int __init dcma_bind_existing(struct device *dev, void *data)
 	return 0;
 }
 
-static void __init dcma_watch_bus(struct bus_type *bus,
+static void __init dcma_watch_bus(const struct bus_type *bus,
 				  struct notifier_block *nb)
 {
 	int ret = bus_register_notifier(bus, nb);

@@ -67,8 +67,10 @@ static int dcma_test_open(struct inode *inode, struct file *file)
 {
 	struct dcma_test_state *st = kzalloc(sizeof(*st), GFP_KERNEL);
 
+	if (!st)
+		return -ENOMEM;
 	file->private_data = st;
-	return st ? 0 : -ENOMEM;
+	return nonseekable_open(inode, file);
 }
 
 static int dcma_test_release(struct inode *inode, struct file *file)
@@ -453,7 +455,6 @@ static const struct file_operations dcma_test_fops = {
 	.release = dcma_test_release,
 	.read = dcma_test_read,
 	.write = dcma_test_write,
-	.llseek = no_llseek,
 };
 
 /* after debugfs.c's late_initcall (link order): the directory exists */

@@ -229,8 +229,8 @@ static const struct dma_buf_ops dcma_heap_buf_ops = {
 
 static struct dma_buf *dcma_heap_allocate(struct dma_heap *heap,
 					  unsigned long len,
-					  unsigned long fd_flags,
-					  unsigned long heap_flags)
+					  u32 fd_flags,
+					  u64 heap_flags)
 {
 	struct dcma_region *r = dma_heap_get_drvdata(heap);
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);

@@ -441,7 +441,7 @@ static unsigned long dcma_buddy_walk(unsigned long pfn, unsigned long nr,
 		page = pfn_to_page(pfn);
 		if (PageBuddy(page)) {
 			order = min_t(unsigned long, READ_ONCE(page_private(page)),
-				      MAX_ORDER - 1);
+				      MAX_PAGE_ORDER);
 			run = min(1UL << order, end - pfn);
 			if (free)
 				bitmap_set(free, pfn - start, run);
@@ -606,4 +606,3 @@ struct dcma_region *dcma_region_of(phys_addr_t phys)
 	}
 	return NULL;
 }
-

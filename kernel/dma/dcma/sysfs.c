@@ -105,7 +105,7 @@ static void dcma_kobj_release(struct kobject *kobj)
 	kfree(container_of(kobj, struct dcma_kobject, kobj));
 }
 
-static struct kobj_type dcma_ktype = {
+static const struct kobj_type dcma_ktype = {
 	.release = dcma_kobj_release,
 	.sysfs_ops = &kobj_sysfs_ops,
 	.default_groups = dcma_groups,

@@ -10,6 +10,8 @@
 #include_next <linux/string.h>
 #include <sys/types.h>
 
+/* tools/include defines strscpy() as strcpy() (Linux 6.12); not here */
+#undef strscpy
 ssize_t strscpy(char *dest, const char *src, size_t count);
 
 #endif /* _DCMA_HOST_LINUX_STRING_H */
