@@ -15,6 +15,9 @@
 #   make bench-camera     the camera-open benchmark alone:
 #                         build/bench-camera.json, build/bench-camera.png
 #   make lint             checkpatch, kernel-doc, sparse and W=1, dt-schema
+#   make patches          the git format-patch series of the tree, with a
+#                         cover letter: build/patches-<KVER>/
+#   make patches-check    build the arm64 kernel at each patch of it
 #   make deps             install every Debian package needed
 #   make fresh-check      "make run" and "make check" in a pristine Debian 12
 #                         root built with mmdebstrap (long; not in check)
@@ -153,7 +156,8 @@ BOOT_TIMEOUT ?= $(if $(VARIANT),3600,900)
 # kernel-ARCH, ksft-ARCH, initramfs-ARCH and guest-check-BOOT name no file
 # either, so they always run; the kernel's own make decides what to build.
 .PHONY: all run shell check check-debug deps tree clean clean-tree \
-	host-check lint bench bench-camera host-scale fresh-check other-trees
+	host-check lint bench bench-camera host-scale fresh-check \
+	patches series-check patches-check other-trees
 
 all: check
 
@@ -250,14 +254,43 @@ lint: kernel-$(FIRST_ARCH)
 	@-KVER=$(KVER) $(TOP)/scripts/lint.sh $(TREE) $(call OBJ,$(FIRST_ARCH)) $(call KARGS,$(FIRST_ARCH)) \
 		> $(LINT_LOG) 2>&1
 
+# The patch series (scripts/series.py): "make patches" writes it,
+# "series-check" applies it to a pristine tree with git am, runs
+# checkpatch on each patch and compares the result with the tested tree;
+# "make patches-check" builds the arm64 kernel at each patch.
+PATCHES = $(B)/patches-$(1)
+SERIES_LOG = $(B)/$(1)/series.log
+SERIES = python3 $(TOP)/scripts/series.py
+
+patches: tree
+	@$(SERIES) patches $(TOP) $(KB) $(KVER) $(call PATCHES,$(KVER))
+
+series-check: patches
+	@echo "  SERIES  $(KVER) (log: $(call SERIES_LOG,$(KVER)))"
+	@-$(SERIES) check $(TOP) $(KB) $(KVER) $(call PATCHES,$(KVER)) \
+		> $(call SERIES_LOG,$(KVER)) 2>&1; \
+		echo "  VERDICT series on $(KVER): $$(tail -n 1 $(call SERIES_LOG,$(KVER)))"
+
+BISECT := $(KB)/bisect-arm64
+patches-check: patches $(call OBJ,arm64)/.config
+	@echo "  BISECT  $(KVER) (log: $(KB)/bisect.log)"
+	@mkdir -p $(BISECT)
+	@# the tested .config at each patch: the options a patch adds get
+	@# the values the tests ran with
+	@$(SERIES) bisect $(TOP) $(KB) $(KVER) $(call PATCHES,$(KVER)) -- \
+		sh -c 'cp $(call OBJ,arm64)/.config $(BISECT)/.config && \
+		$(MAKE) -s O=$(BISECT) $(call KARGS,arm64) olddefconfig && \
+		$(MAKE) -s O=$(BISECT) $(call KARGS,arm64) -j$(JOBS) Image' \
+		> $(KB)/bisect.log 2>&1; rc=$$?; cat $(KB)/bisect.log; exit $$rc
+
 # "make check" tests every tree: the one KVER names with every boot, the
-# others with each arch's main boot.  "make check
+# others with each arch's main boot and their series.  "make check
 # KVER=..." tests that tree alone.
 OTHER_KVERS := $(if $(filter command line,$(origin KVER)),,$(filter-out $(KVER),$(KVERS)))
 
 define OTHER_TREE
 	@-+$(MAKE) --no-print-directory -k KVER=$(1) \
-		$(addprefix guest-check-,$(ARCHES))
+		$(addprefix guest-check-,$(ARCHES)) series-check
 
 endef
 
@@ -265,12 +298,13 @@ other-trees:
 	$(foreach k,$(OTHER_KVERS),$(call OTHER_TREE,$(k)))
 	@:
 
-check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint other-trees
+check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint series-check other-trees
 	@echo "  RESULT"
 	@python3 $(TOP)/scripts/results.py $(TREE) $(RESULTS) \
 		host=$(HOST_LOG) lint=$(LINT_LOG) \
 		$(foreach b,$(BOOTS),$(b)=$(call BOOT_LOG,$(b))) \
-		$(foreach k,$(OTHER_KVERS),\
+		series@$(KVER)=$(call SERIES_LOG,$(KVER)) \
+		$(foreach k,$(OTHER_KVERS),series@$(k)=$(call SERIES_LOG,$(k)) \
 		$(foreach a,$(ARCHES),$(a)@$(k)=$(B)/$(k)/$(a)/console-$(a).log))
 
 # The benchmark: four CPUs, a 1 GiB disk to fill the page cache from, the
