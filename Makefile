@@ -6,8 +6,10 @@
 #   make run              boot the arm64 demo kernel and show the regions
 #   make shell            the same guest, interactive
 #   make check            host harness, then the boot tests of both arches
+#                         on Linux 6.12, and each arch's main boot on 6.1
 #   make check ARCH=arm64 one arch only
-#   make check-debug      the same with lockdep, KASAN, kmemleak, DEBUG_VM
+#   make check-debug      the same with lockdep, KASAN, kmemleak, DEBUG_VM,
+#                         on one tree (KVER=, 6.12 by default)
 #   make bench            dcma against mainline CMA in the same boot, per
 #                         arch, the camera-open benchmark (two boots per
 #                         arch), and the allocators' scaling on the host:
@@ -350,8 +352,9 @@ bench-camera: deps $(addprefix bench-camera-,$(ARCHES))
 	@/usr/bin/python3 $(TOP)/scripts/bench-report.py $(B)/bench-camera.json \
 		$(B)/bench-camera.png $(B)/host/none.json $(CAMERA_LOGS)
 
+# one tree (KVER=, 6.12 by default): the debug kernels take long to build
 check-debug:
-	@$(MAKE) --no-print-directory check VARIANT=debug
+	@$(MAKE) --no-print-directory check VARIANT=debug KVER=$(KVER)
 
 run: initramfs-arm64
 	@$(TOP)/scripts/qemu-run.sh arm64 $(call OBJ,arm64)/$(IMAGE_arm64) \
