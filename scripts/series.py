@@ -152,7 +152,12 @@ def makefile_at(text, present):
             pending.append(line)
             continue
         objs = re.findall(r'([\w-]+)\.o\b', line)
-        if all(f'kernel/dma/dcma/{o}.c' in present for o in objs):
+        have = [f'kernel/dma/dcma/{o}.c' in present for o in objs]
+        if any(have) and not all(have):
+            raise Fail(f'{MAKEFILE}: the objects of "{line.strip()}" '
+                       'arrive in different patches; give each patch\'s '
+                       'objects a line of their own')
+        if all(have):
             out += pending + [line]
         pending = []
     return ''.join(out).rstrip('\n') + '\n'
@@ -395,6 +400,15 @@ def main(argv):
     cmd, top, kb, kver, out = argv[:5]
     top, kb, out = (os.path.realpath(x) for x in (top, kb, out))
     try:
+        if not os.path.isdir(os.path.join(top, 'scripts/patches', kver)):
+            raise Fail(f'KVER={kver} is not a tree dcma supports (no '
+                       f'scripts/patches/{kver}/)')
+        if not os.path.exists(os.path.join(kb, 'linux', '.dcma-version')):
+            raise Fail(f'{kb}/linux is not a prepared tree; run '
+                       f'"make tree KVER={kver}"')
+        if cmd != 'patches' and not patches_of(out):
+            raise Fail(f'{out} holds no series; run "make patches '
+                       f'KVER={kver}"')
         if cmd == 'patches':
             build(top, kb, kver, out)
             return 0
