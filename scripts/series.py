@@ -222,8 +222,12 @@ def patch_message(path):
     return subj.group(1) + '\n\n' + body.strip() + '\n'
 
 
-def hash_blob(repo, text):
-    return git(repo, 'hash-object', '-w', '--stdin', inp=text).strip()
+def stage(repo, env, path, text, executable=False):
+    """Put @text at @path in the index of @env's GIT_INDEX_FILE."""
+    blob = git(repo, 'hash-object', '-w', '--stdin', inp=text).strip()
+    mode = '100755' if executable else '100644'
+    git(repo, 'update-index', '--add', '--cacheinfo', f'{mode},{blob},{path}',
+        env=env)
 
 
 def build(top, kb, kver, out):
@@ -245,22 +249,16 @@ def build(top, kb, kver, out):
         present.update(st['mine'])
         syms += st['kconfig']
         for f in st['mine']:
-            if f == KCONFIG:
-                continue
-            text = (makefile_at(final[MAKEFILE], present) if f == MAKEFILE
-                    else open(files[f]).read())
-            mode = '100755' if os.access(files[f], os.X_OK) else '100644'
-            git(repo, 'update-index', '--add', '--cacheinfo',
-                f'{mode},{hash_blob(repo, text)},{f}', env=env)
+            if f not in final:
+                stage(repo, env, f, open(files[f]).read(),
+                      os.access(files[f], os.X_OK))
+        # the grown files, as of this patch's files and Kconfig entries
         if KCONFIG in present:
-            text = ''.join(t for s, t in kconfig_blocks(final[KCONFIG])
-                           if s is None or s in syms).rstrip('\n') + '\n'
-            git(repo, 'update-index', '--add', '--cacheinfo',
-                f'100644,{hash_blob(repo, text)},{KCONFIG}', env=env)
+            stage(repo, env, KCONFIG,
+                  ''.join(t for s, t in kconfig_blocks(final[KCONFIG])
+                          if s is None or s in syms).rstrip('\n') + '\n')
         if MAKEFILE in present:
-            git(repo, 'update-index', '--add', '--cacheinfo',
-                f'100644,{hash_blob(repo, makefile_at(final[MAKEFILE], present))},'
-                f'{MAKEFILE}', env=env)
+            stage(repo, env, MAKEFILE, makefile_at(final[MAKEFILE], present))
         if msg is None:
             msg = (st['subject'] + '\n\n' + '\n'.join(st['body']) + '\n\n'
                    + SIGNOFF + '\n')
