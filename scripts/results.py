@@ -73,7 +73,9 @@ def kunit_parse(kunit_py, lines, label, logdir):
     base = os.path.join(logdir, label.replace(' ', '-'))
     with open(base + '.ktap', 'w') as f:
         f.writelines(lines)
-    res = subprocess.run([sys.executable, kunit_py, 'parse',
+    # -B: no __pycache__ in the tested tree, which must stay the tree the
+    # patch series gives, byte for byte (scripts/series.py)
+    res = subprocess.run([sys.executable, '-B', kunit_py, 'parse',
                           '--json=' + base + '.json', base + '.ktap'],
                          capture_output=True, text=True)
     with open(base + '.parsed', 'w') as f:

@@ -363,9 +363,12 @@ def check(top, kb, kver, out):
         verdict(not bad, f'MAINTAINERS covers the files {name} adds'
                 + (f' (not: {" ".join(bad)})' if bad else ''))
     git(repo, 'checkout', '-q', commits[-1])
+    # Python's bytecode caches are never part of a tree's sources; a tree
+    # tested before results.py ran kunit.py with -B may hold one
     res = subprocess.run(['diff', '-r', '-q', '--exclude=.git',
                           '--exclude=.dcma-version', '--exclude=.dcma-applied',
-                          tree, repo], capture_output=True, text=True)
+                          '--exclude=__pycache__', tree, repo],
+                         capture_output=True, text=True)
     verdict(res.returncode == 0, 'the tree at the end of the series is the '
             'tested tree, byte for byte')
     for line in (res.stdout + res.stderr).splitlines()[:10]:
