@@ -124,6 +124,11 @@ extern const char * const dcma_stat_names[DCMA_LATENCY];
  *	wait for each other.
  * @stats: counters by enum dcma_stat_item, for debugfs and sysfs (atomic,
  *	no lock)
+ * @lock_key: with lockdep, @lock's class: one per region, so that the
+ *	lock statistics (/proc/lock_stat) tell the regions apart
+ * @claim_key: @claim_lock's class likewise
+ * @lock_name: @lock's class name, "dcma:<name>"
+ * @claim_name: @claim_lock's, "dcma:<name>:claim"
  *
  * Lock order: @claim_lock, then @lock.  A claim, and the pool worker,
  * take @lock inside @claim_lock to change @pool; nothing takes
@@ -153,6 +158,12 @@ struct dcma_region {
 
 	struct mutex claim_lock;	/* see @claim_lock above; before @lock */
 	atomic_long_t stats[NR_DCMA_STAT_ITEMS];
+#ifdef CONFIG_LOCKDEP
+	struct lock_class_key lock_key;
+	struct lock_class_key claim_key;
+	char lock_name[DCMA_NAME_LEN + 8];
+	char claim_name[DCMA_NAME_LEN + 16];
+#endif
 };
 
 /**

@@ -27,6 +27,7 @@
 #include <linux/export.h>
 #include <linux/init.h>
 #include <linux/kmemleak.h>
+#include <linux/lockdep.h>
 #include <linux/memblock.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
@@ -163,6 +164,24 @@ static const char * __init dcma_declare_problem(const struct dcma_region_spec *s
 	return NULL;
 }
 
+/*
+ * A lockdep class for each region's locks, named after the region: the
+ * lock statistics then show each region's contention on its own, and
+ * that an allocation on one region never waits for another.  The keys
+ * are in the static region table, as lockdep wants of a key.
+ */
+static void __init dcma_lock_classes(struct dcma_region *r)
+{
+#ifdef CONFIG_LOCKDEP
+	snprintf(r->lock_name, sizeof(r->lock_name), "dcma:%s", r->name);
+	snprintf(r->claim_name, sizeof(r->claim_name), "dcma:%s:claim",
+		 r->name);
+	lockdep_set_class_and_name(&r->lock, &r->lock_key, r->lock_name);
+	lockdep_set_class_and_name(&r->claim_lock, &r->claim_key,
+				   r->claim_name);
+#endif
+}
+
 /* The next entry of the region table, for @spec placed at @base */
 static struct dcma_region * __init dcma_record(const struct dcma_region_spec *spec,
 					       phys_addr_t base, phys_addr_t size,
@@ -180,6 +199,7 @@ static struct dcma_region * __init dcma_record(const struct dcma_region_spec *sp
 	r->ops = ops;
 	spin_lock_init(&r->lock);
 	mutex_init(&r->claim_lock);
+	dcma_lock_classes(r);
 	r->buffers = RB_ROOT;
 	if (r->reusable)
 		totalcma_pages += r->nr_pages;
