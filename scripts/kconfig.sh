@@ -24,21 +24,34 @@ make -s -C "$tree" O="$obj" "$@" tinyconfig >/dev/null
 "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null
 make -s -C "$tree" O="$obj" "$@" olddefconfig >/dev/null
 
-missing=0
+# What each option must end up as: the last fragment that names it wins,
+# so that a variant's fragment can override the common one
+declare -A want from
 for f in "${frags[@]}"; do
 	while IFS= read -r line; do
 		case $line in
-		CONFIG_*=*) grep -qxF "$line" "$obj/.config" || {
-			echo "kconfig: $line (from $(basename "$f")) is not set after olddefconfig; a dependency is missing" >&2
-			missing=1
-		} ;;
-		"# CONFIG_"*" is not set") grep -q "^${line#\# }" "$obj/.config" &&
-			grep -q "^${line:2:-11}=" "$obj/.config" && {
-			echo "kconfig: ${line:2:-11} is set although $(basename "$f") unsets it" >&2
-			missing=1
-		} ;;
+		CONFIG_*=*) opt=${line%%=*} ;;
+		"# CONFIG_"*" is not set") opt=${line:2:-11} ;;
+		*) continue ;;
 		esac
+		want[$opt]=$line
+		from[$opt]=$(basename "$f")
 	done < "$f"
+done
+
+missing=0
+for opt in "${!want[@]}"; do
+	line=${want[$opt]}
+	case $line in
+	CONFIG_*=*) grep -qxF "$line" "$obj/.config" || {
+		echo "kconfig: $line (from ${from[$opt]}) is not set after olddefconfig; a dependency is missing" >&2
+		missing=1
+	} ;;
+	*) grep -q "^$opt=" "$obj/.config" && {
+		echo "kconfig: $opt is set although ${from[$opt]} unsets it" >&2
+		missing=1
+	} ;;
+	esac
 done
 if [ $missing -ne 0 ]; then
 	rm -f "$obj/.config"
