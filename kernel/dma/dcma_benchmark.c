@@ -464,6 +464,24 @@ static unsigned long bench_longest_free(const unsigned long *map,
 	return best;
 }
 
+/*
+ * Whether @map, of @nr bits for the pages from @base_pfn on, has a run of
+ * @want clear bits whose first page frame is a multiple of @align
+ */
+static bool bench_aligned_fit(const unsigned long *map, unsigned long nr,
+			      unsigned long base_pfn, unsigned long want,
+			      unsigned long align)
+{
+	unsigned long b, e, start;
+
+	for_each_clear_bitrange(b, e, map, nr) {
+		start = ALIGN(base_pfn + b, align) - base_pfn;
+		if (start < e && e - start >= want)
+			return true;
+	}
+	return false;
+}
+
 /* Mark the pages of @buf in @map, the bench's own view of @b's area */
 static void bench_mark(struct bench_dev *b, unsigned long *map,
 		       struct bench_buf *buf, bool held)
@@ -484,10 +502,12 @@ static void bench_mark(struct bench_dev *b, unsigned long *map,
  * to 9, so that small and large requests are equally common, one fixed
  * sequence, which the allocators can be replayed on alone.  Allocate
  * below 70% occupancy, free above 90%, either in between.  A request
- * fits when the free space is at least its size ("fits"), and fits
- * contiguously when the longest free run is ("run_fits"); the bench's
- * buffers are the only ones it counts, which holds for areas only the
- * bench uses.  A buffer from outside the area (a mainline device's
+ * fits when the free space is at least its size ("fits"), contiguously
+ * when the longest free run is ("run_fits"), and at its alignment when a
+ * free run holds it at the alignment dma_alloc_coherent() asks of both
+ * kinds of area, its size's order up to CONFIG_CMA_ALIGNMENT ("afits");
+ * the bench's buffers are the only ones it counts, which holds for areas
+ * only the bench uses.  A buffer from outside the area (a mainline device's
  * fallback) is freed at once and counts as a failure ("outside").  The
  * sequence, the occupancy band and the bench's own map of the area are
  * kept in one function, longer than most, so that the order of draws
@@ -499,8 +519,10 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 	unsigned long used = 0, nr, total = b->nr_pages;
 	int nlive = 0, fits = 0, fit_fails = 0, other_fails = 0, allocs = 0;
 	int run_fits = 0, run_fit_fails = 0, outside = 0, i, j, pct;
+	int afits = 0, afit_fails = 0;
+	unsigned long align;
 	struct rnd_state rnd;
-	bool alloc, run_fit;
+	bool alloc, run_fit, afit;
 
 	bitmap_zero(map, total);
 	prandom_seed_state(&rnd, seed);
@@ -512,6 +534,11 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 			nr = prandom_u32_state(&rnd);
 			nr = 1 + nr % (1U << (prandom_u32_state(&rnd) % 10));
 			run_fit = bench_longest_free(map, total) >= nr;
+			align = 1UL << min_t(unsigned int,
+					     get_order(nr << PAGE_SHIFT),
+					     CONFIG_CMA_ALIGNMENT);
+			afit = bench_aligned_fit(map, total, b->base_pfn, nr,
+						 align);
 			live[nlive].size = nr << PAGE_SHIFT;
 			live[nlive].cpu = dma_alloc_coherent(b->dev,
 							     live[nlive].size,
@@ -521,6 +548,7 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 			if (total - used >= nr)
 				fits++;
 			run_fits += run_fit;
+			afits += afit;
 			if (live[nlive].cpu &&
 			    !bench_inside(b, live[nlive].cpu, live[nlive].size)) {
 				dma_free_coherent(b->dev, live[nlive].size,
@@ -536,6 +564,7 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 			} else if (total - used >= nr) {
 				fit_fails++;
 				run_fit_fails += run_fit;
+				afit_fails += afit;
 			} else {
 				other_fails++;
 			}
@@ -557,10 +586,11 @@ static void bench_churn_dev(struct bench_dev *b, struct bench_buf *live,
 	bench_printf("fit_fails=%d other_fails=%d outside=%d success_permille=%d ",
 		     fit_fails, other_fails, outside,
 		     fits ? 1000 * (fits - fit_fails) / fits : 1000);
-	bench_printf("run_fits=%d run_fit_fails=%d run_success_permille=%d\n",
+	bench_printf("run_fits=%d run_fit_fails=%d run_success_permille=%d ",
 		     run_fits, run_fit_fails,
 		     run_fits ? 1000 * (run_fits - run_fit_fails) / run_fits :
 				1000);
+	bench_printf("afits=%d afit_fails=%d\n", afits, afit_fails);
 }
 
 static int bench_churn(int n, u32 seed)

@@ -159,7 +159,8 @@ TEST_F(bench, pairs)
 
 TEST_F(bench, churn)
 {
-	const char *dcma, *ml;
+	const char *dcma, *ml, *lines[2];
+	unsigned int i;
 
 	if (self->skip)
 		SKIP(return, NO_BENCH);
@@ -172,6 +173,20 @@ TEST_F(bench, churn)
 	EXPECT_LE(field(dcma, "fit_fails"), field(dcma, "fits"));
 	EXPECT_GE(field(ml, "success_permille"), 0);
 	EXPECT_LE(field(ml, "success_permille"), 1000);
+	/*
+	 * A request that fits at its alignment fits in a free run, and one
+	 * that fits in a free run fits in the free space.
+	 */
+	lines[0] = dcma;
+	lines[1] = ml;
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		EXPECT_GE(field(lines[i], "afits"), 0) TH_LOG("%s", lines[i]);
+		EXPECT_LE(field(lines[i], "afits"), field(lines[i], "run_fits"));
+		EXPECT_LE(field(lines[i], "run_fits"), field(lines[i], "fits"));
+		EXPECT_GE(field(lines[i], "afit_fails"), 0);
+		EXPECT_LE(field(lines[i], "afit_fails"),
+			  field(lines[i], "run_fit_fails"));
+	}
 }
 
 TEST_F(bench, concurrency)

@@ -21,6 +21,10 @@
  *
  *   result scen=churn alloc=bf n=3000 allocs=... fits=... fit_fails=...
  *
+ * "afits" counts the requests that a free run could hold at their
+ * alignment; the allocators fail none of those ("afit_fails" 0), which a
+ * region in the kernel can only miss when a claim fails.
+ *
  * The bench driver's figures for mainline CMA are those of "ff" here (the
  * same first-fit bitmap search), and those for dcma those of "bf", as long
  * as nothing but the bench uses the regions.
@@ -82,6 +86,7 @@ static u32 rnd_u32(struct rnd_state *st)
 
 struct churn_counts {
 	int allocs, fits, fit_fails, other_fails, run_fits, run_fit_fails;
+	int afits, afit_fails;
 };
 
 struct churn_buf {
@@ -101,6 +106,32 @@ static void *xmalloc(size_t size)
 	return p;
 }
 
+/*
+ * Whether @used, one byte per page of the region from @base on, has @nr
+ * free pages in a row from a multiple of @align: the benchmark's
+ * bench_aligned_fit(), on the program's own map
+ */
+static bool aligned_fit(const unsigned char *used, unsigned long total,
+			unsigned long base, unsigned long nr,
+			unsigned long align)
+{
+	unsigned long b = 0, e, start;
+
+	while (b < total) {
+		if (used[b]) {
+			b++;
+			continue;
+		}
+		for (e = b; e < total && !used[e]; e++)
+			;
+		start = ((base + b + align - 1) & ~(align - 1)) - base;
+		if (start < e && e - start >= nr)
+			return true;
+		b = e;
+	}
+	return false;
+}
+
 /* The page order of @nr pages, as get_order() of their size */
 static unsigned int order_of(unsigned long nr)
 {
@@ -114,13 +145,15 @@ static unsigned int order_of(unsigned long nr)
 static void print_counts(const char *what, const char *alloc, int n,
 			 const struct churn_counts *c)
 {
-	printf("%s scen=churn alloc=%s n=%d allocs=%d fits=%d fit_fails=%d other_fails=%d success_permille=%d run_fits=%d run_fit_fails=%d run_success_permille=%d\n",
-	       what, alloc, n, c->allocs, c->fits, c->fit_fails,
-	       c->other_fails,
-	       c->fits ? 1000 * (c->fits - c->fit_fails) / c->fits : 1000,
+	printf("%s scen=churn alloc=%s n=%d allocs=%d fits=%d fit_fails=%d ",
+	       what, alloc, n, c->allocs, c->fits, c->fit_fails);
+	printf("other_fails=%d success_permille=%d ", c->other_fails,
+	       c->fits ? 1000 * (c->fits - c->fit_fails) / c->fits : 1000);
+	printf("run_fits=%d run_fit_fails=%d run_success_permille=%d ",
 	       c->run_fits, c->run_fit_fails,
 	       c->run_fits ? 1000 * (c->run_fits - c->run_fit_fails) /
 			     c->run_fits : 1000);
+	printf("afits=%d afit_fails=%d\n", c->afits, c->afit_fails);
 }
 
 static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
@@ -129,6 +162,7 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 {
 	int nlive = 0, i, j, pct;
 	struct churn_buf *live = xmalloc(CHURN_LIVE * sizeof(*live));
+	unsigned char *used_map = xmalloc(total);
 	struct dcma_alloc_info info;
 	unsigned long used = 0;
 	struct rnd_state rnd;
@@ -149,17 +183,20 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 			u32 r = rnd_u32(&rnd);
 			unsigned long nr = 1 + r % (1U << (rnd_u32(&rnd) % 10));
 			unsigned long align;
-			bool run_fit;
+			bool run_fit, afit;
 
 			align = 1UL << min(order_of(nr), align_order);
 			ops->info(state, &info);
 			run_fit = info.largest_free >= nr;
+			afit = aligned_fit(used_map, total, base, nr, align);
 			c->allocs++;
 			c->fits += total - used >= nr;
 			c->run_fits += run_fit;
+			c->afits += afit;
 			node = ops->node_size ? xmalloc(ops->node_size) : NULL;
 			if (!ops->alloc(state, nr, align, &live[nlive].pfn, node)) {
 				live[nlive].nr = nr;
+				memset(used_map + live[nlive].pfn - base, 1, nr);
 				used += nr;
 				nlive++;
 			} else {
@@ -167,6 +204,7 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 				if (total - used >= nr) {
 					c->fit_fails++;
 					c->run_fit_fails += run_fit;
+					c->afit_fails += afit;
 				} else {
 					c->other_fails++;
 				}
@@ -174,6 +212,7 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 		} else if (nlive) {
 			j = rnd_u32(&rnd) % nlive;
 			free(ops->free(state, live[j].pfn, live[j].nr));
+			memset(used_map + live[j].pfn - base, 0, live[j].nr);
 			used -= live[j].nr;
 			live[j] = live[--nlive];
 		}
@@ -181,6 +220,7 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 	while (nlive--)
 		free(ops->free(state, live[nlive].pfn, live[nlive].nr));
 	ops->destroy(state);
+	free(used_map);
 	free(live);
 }
 
@@ -228,6 +268,8 @@ int main(int argc, char **argv)
 			total[a].other_fails += c.other_fails;
 			total[a].run_fits += c.run_fits;
 			total[a].run_fit_fails += c.run_fit_fails;
+			total[a].afits += c.afits;
+			total[a].afit_fails += c.afit_fails;
 		}
 		if (s == last)
 			break;
