@@ -13,7 +13,14 @@
 #   make bench            dcma against mainline CMA in the same boot, per
 #                         arch, the camera-open benchmark (two boots per
 #                         arch), and the allocators' scaling on the host:
-#                         build/bench.json, build/bench.png
+#                         build/bench.json, build/bench.png; on the wall
+#                         clock, 3 runs (BENCH_RUNS=)
+#   make bench BENCH_TIME=icount
+#                         the same boots instruction-timed, for the fixed
+#                         costs (no camera)
+#   make bench-lockstat   the concurrency runs on a LOCK_STAT kernel
+#   make bench-profile    the function graph of small DMA API allocations
+#                         and frees, instruction-timed
 #   make bench-camera     the camera-open benchmark alone:
 #                         build/bench-camera.json, build/bench-camera.png
 #   make lint             checkpatch, kernel-doc, sparse and W=1, dt-schema
@@ -158,7 +165,8 @@ BOOT_TIMEOUT ?= $(if $(VARIANT),3600,900)
 # kernel-ARCH, ksft-ARCH, initramfs-ARCH and guest-check-BOOT name no file
 # either, so they always run; the kernel's own make decides what to build.
 .PHONY: all run shell check check-debug deps tree clean clean-tree \
-	host-check lint bench bench-camera host-scale fresh-check \
+	host-check lint bench bench-camera bench-lockstat bench-profile \
+	host-scale fresh-check \
 	patches series-check patches-check other-trees
 
 all: check
@@ -312,23 +320,86 @@ check: deps host-check $(addprefix guest-check-,$(BOOTS)) lint series-check othe
 # The benchmark: four CPUs, a 1 GiB disk to fill the page cache from, the
 # console log next to the kernel; then the host's instruction counts, and
 # one JSON file and one plot from all of it.
-BENCH_LOG = $(call OBJ,$(1))/console-bench$(if $(2),-$(2)).log
+#
+# BENCH_TIME picks how guest time passes.  "wall" (the default): QEMU TCG
+# on the host's clock, for latency under pressure, pinning, the camera and
+# the concurrency runs, BENCH_RUNS boots of each (3), whose figures the
+# report gives as medians with their spread.  "icount": instruction-timed
+# (-icount shift=0,sleep=off: one nanosecond per instruction, idle time
+# skipped), so that the same boot gives the same figures; for the fixed
+# costs of dcma's own code paths, which do not wait for other CPUs (the
+# vCPUs run in turn there).  "make bench-lockstat" boots a LOCK_STAT
+# kernel (VARIANT=lockstat) for the lock statistics of the concurrency
+# runs.  The report reads every mode's latest logs and names the mode,
+# the runs and the commit of each figure.
+BENCH_TIME ?= wall
+BENCH_MODES := wall icount
+ifeq ($(filter $(BENCH_TIME),$(BENCH_MODES)),)
+$(error BENCH_TIME=$(BENCH_TIME) is not a benchmark mode; use one of: $(BENCH_MODES))
+endif
+BENCH_RUNS ?= $(if $(filter icount,$(BENCH_TIME)),1,3)
+ifeq ($(shell [ "$(BENCH_RUNS)" -ge 1 ] 2>/dev/null && echo ok),)
+$(error BENCH_RUNS=$(BENCH_RUNS) is not a number of runs (1 or more))
+endif
+BENCH_QEMU_wall :=
+BENCH_QEMU_icount := -icount shift=0,sleep=off
+BENCH_QEMU_profile := $(BENCH_QEMU_icount)
+BENCH_LOG = $(call OBJ,$(1))/console-bench-$(if $(2),$(2)-)$(3).log
 
-# $(call BENCH_BOOT,arch,name,dtsi,cmdline): one benchmark boot
-BENCH_BOOT = DCMA_SMP=4 DCMA_DISK=1G $(TOP)/scripts/qemu-run.sh $(1) \
+# $(call BENCH_BOOT,arch,name,dtsi,cmdline,mode,run): one benchmark boot,
+# its log and, beside it, the commit it measured
+BENCH_BOOT = git -C $(TOP) describe --always --dirty --abbrev=12 \
+	> $(call BENCH_LOG,$(1),$(2),$(5)$(6)).commit && \
+	DCMA_SMP=4 DCMA_DISK=1G DCMA_QEMU_ARGS='$(BENCH_QEMU_$(5))' \
+	$(TOP)/scripts/qemu-run.sh $(1) \
 	$(call OBJ,$(1))/$(IMAGE_$(1)) $(call OBJ,$(1))/initramfs.cpio.gz \
-	$(call BENCH_LOG,$(1),$(2)) bench 3600 $(3) -- '$(4)'
+	$(call BENCH_LOG,$(1),$(2),$(5)$(6)) bench 7200 $(3) -- \
+	'$(4) dcma.bench_time=$(5)'
 
+BENCH_SEQ := $(shell seq $(BENCH_RUNS))
+
+# each mode's runs replace that mode's earlier ones
 bench-%: initramfs-%
-	@echo "  BENCH   $* (log: $(call BENCH_LOG,$*))"
-	@$(call BENCH_BOOT,$*,,$(DTSI_$*-bench),$(BENCH_$*))
+	@rm -f $(call OBJ,$*)/console-bench-$(BENCH_TIME)[0-9]*.log*
+	@$(foreach i,$(BENCH_SEQ),echo "  BENCH   $* $(BENCH_TIME) run $(i) of \
+		$(BENCH_RUNS) (log: $(call BENCH_LOG,$*,,$(BENCH_TIME)$(i)))" && \
+		$(call BENCH_BOOT,$*,,$(DTSI_$*-bench),$(BENCH_$*),$(BENCH_TIME),$(i)) && ) :
 
-# the camera benchmark's two boots (the shorter stem wins over bench-%)
+# the camera benchmark's two boots per run (the shorter stem wins over
+# bench-%), dcma's and mainline's in turn; wall clock only
 bench-camera-%: initramfs-%
-	@echo "  BENCH   $* camera on dcma (log: $(call BENCH_LOG,$*,camera-dcma))"
-	@$(call BENCH_BOOT,$*,camera-dcma,,$(BENCH_camera-dcma))
-	@echo "  BENCH   $* camera on mainline CMA (log: $(call BENCH_LOG,$*,camera-mainline))"
-	@$(call BENCH_BOOT,$*,camera-mainline,,$(BENCH_camera-mainline))
+	@rm -f $(call OBJ,$*)/console-bench-camera-*-wall[0-9]*.log*
+	@$(foreach i,$(BENCH_SEQ),$(foreach k,dcma mainline,\
+		echo "  BENCH   $* camera on $(k), run $(i) of $(BENCH_RUNS) \
+		(log: $(call BENCH_LOG,$*,camera-$(k),wall$(i)))" && \
+		$(call BENCH_BOOT,$*,camera-$(k),,$(BENCH_camera-$(k)),wall,$(i)) && )) :
+
+# The lock statistics: the concurrency runs on a LOCK_STAT kernel
+bench-lockstat-%: initramfs-%
+	@rm -f $(call OBJ,$*)/console-bench-lockstat[0-9]*.log*
+	@echo "  BENCH   $* lock statistics (log: $(call BENCH_LOG,$*,,lockstat1))"
+	@$(call BENCH_BOOT,$*,,$(DTSI_$*-bench),$(BENCH_$*),lockstat,1)
+
+# Where a small DMA API allocation's instructions go: the function graph
+# of the parts rounds, instruction-timed, on a kernel with the function
+# graph tracer (VARIANT=profile); the graph goes to profile.txt beside it
+bench-profile-%: initramfs-%
+	@rm -f $(call OBJ,$*)/console-bench-profile[0-9]*.log*
+	@echo "  BENCH   $* function graph (log: $(call BENCH_LOG,$*,,profile1))"
+	@$(call BENCH_BOOT,$*,,$(DTSI_$*-bench),$(BENCH_$*),profile,1)
+	@sed -n 's/.*bench: graph//p' $(call BENCH_LOG,$*,,profile1) \
+		> $(call OBJ,$*)/profile.txt
+	@echo "  GRAPH   $(call OBJ,$*)/profile.txt"
+
+bench-profile: deps
+	@+$(MAKE) --no-print-directory VARIANT=profile \
+		$(addprefix bench-profile-,$(ARCHES))
+
+bench-lockstat: deps
+	@+$(MAKE) --no-print-directory VARIANT=lockstat \
+		$(addprefix bench-lockstat-,$(ARCHES))
+	@echo "  REPORT  $(B)/bench.json $(B)/bench.png"
+	@$(call BENCH_REPORT,$(B)/bench.json,$(B)/host/scaling.json)
 
 host-scale: tree
 	@echo "  SCALE   callgrind (log: $(B)/host/scale.log)"
@@ -337,20 +408,23 @@ host-scale: tree
 		> $(B)/host/scale.log 2>&1 || \
 		{ tail -n 20 $(B)/host/scale.log; exit 1; }
 
-CAMERA_LOGS = $(foreach a,$(ARCHES),$(a)=$(call BENCH_LOG,$(a),camera-dcma) \
-	      $(a)=$(call BENCH_LOG,$(a),camera-mainline))
+# Every benchmark log of this tree that is there, of every mode; the
+# report takes each mode's runs and says which mode made each figure
+BENCH_REPORT = /usr/bin/python3 $(TOP)/scripts/bench-report.py $(1) \
+	$(basename $(1)).png $(2) \
+	$(foreach a,$(ARCHES),$$(for f in $(KB)/$(a)/console-bench-*.log \
+		$(KB)/$(a)-lockstat/console-bench-*.log; do \
+		[ -f "$$f" ] && echo "$(a)=$$f"; done))
 
-bench: deps $(addprefix bench-,$(ARCHES)) $(addprefix bench-camera-,$(ARCHES)) host-scale
+bench: deps $(addprefix bench-,$(ARCHES)) \
+	$(if $(filter wall,$(BENCH_TIME)),$(addprefix bench-camera-,$(ARCHES))) host-scale
 	@echo "  REPORT  $(B)/bench.json $(B)/bench.png"
-	@/usr/bin/python3 $(TOP)/scripts/bench-report.py $(B)/bench.json \
-		$(B)/bench.png $(B)/host/scaling.json \
-		$(foreach a,$(ARCHES),$(a)=$(call BENCH_LOG,$(a))) $(CAMERA_LOGS)
+	@$(call BENCH_REPORT,$(B)/bench.json,$(B)/host/scaling.json)
 
 # the camera benchmark alone
 bench-camera: deps $(addprefix bench-camera-,$(ARCHES))
 	@echo "  REPORT  $(B)/bench-camera.json $(B)/bench-camera.png"
-	@/usr/bin/python3 $(TOP)/scripts/bench-report.py $(B)/bench-camera.json \
-		$(B)/bench-camera.png $(B)/host/none.json $(CAMERA_LOGS)
+	@$(call BENCH_REPORT,$(B)/bench-camera.json,$(B)/host/none.json)
 
 # one tree (KVER=, 6.12 by default): the debug kernels take long to build
 check-debug:
