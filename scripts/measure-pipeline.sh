@@ -7,7 +7,7 @@
 # and an empty ccache included), then, in the same root, "make check
 # ARCH=arm64 KVER=6.12" after a one-line change to FILE.  Prints both runs' tables,
 # the total from an empty root to the clean check's verdict, and each
-# run's verdict line.  Takes the machine for about 40 minutes.
+# run's verdict line.  Takes the machine for about an hour with two trees.
 #
 # Usage: measure-pipeline.sh [FILE-TO-TOUCH]
 
