@@ -168,14 +168,15 @@ static const char * __init dcma_declare_problem(const struct dcma_region_spec *s
  * A lockdep class for each region's locks, named after the region: the
  * lock statistics then show each region's contention on its own, and
  * that an allocation on one region never waits for another.  The keys
- * are in the static region table, as lockdep wants of a key.
+ * are in the static region table, as lockdep wants of a key.  @name is
+ * the spec's, outside the table, so that no copy overlaps its source.
  */
-static void __init dcma_lock_classes(struct dcma_region *r)
+static void __init dcma_lock_classes(struct dcma_region *r,
+				     const char *name)
 {
 #ifdef CONFIG_LOCKDEP
-	snprintf(r->lock_name, sizeof(r->lock_name), "dcma:%s", r->name);
-	snprintf(r->claim_name, sizeof(r->claim_name), "dcma:%s:claim",
-		 r->name);
+	snprintf(r->lock_name, sizeof(r->lock_name), "dcma:%s", name);
+	snprintf(r->claim_name, sizeof(r->claim_name), "dcma:%s:claim", name);
 	lockdep_set_class_and_name(&r->lock, &r->lock_key, r->lock_name);
 	lockdep_set_class_and_name(&r->claim_lock, &r->claim_key,
 				   r->claim_name);
@@ -199,7 +200,7 @@ static struct dcma_region * __init dcma_record(const struct dcma_region_spec *sp
 	r->ops = ops;
 	spin_lock_init(&r->lock);
 	mutex_init(&r->claim_lock);
-	dcma_lock_classes(r);
+	dcma_lock_classes(r, spec->name);
 	r->buffers = RB_ROOT;
 	if (r->reusable)
 		totalcma_pages += r->nr_pages;
