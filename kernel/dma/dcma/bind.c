@@ -584,12 +584,15 @@ static struct dcma_buffer *dcma_choice_alloc(struct device *dev,
 					     size_t size, size_t align,
 					     gfp_t gfp, bool dma_ref)
 {
+	const char *owner = dev_name(dev);
+	char name[DCMA_OWNER_LEN];
 	struct dcma_buffer *buf;
-	char owner[DCMA_OWNER_LEN];
 	int i;
 
-	snprintf(owner, sizeof(owner), "%s%s%s", dev_name(dev),
-		 *kind ? "/" : "", kind);
+	if (*kind) {
+		snprintf(name, sizeof(name), "%s/%s", owner, kind);
+		owner = name;
+	}
 	for (i = 0; i < c->nr_regions; i++) {
 		buf = __dcma_region_alloc(c->regions[i], size, align,
 					  gfp | __GFP_NOWARN, owner, dma_ref);
