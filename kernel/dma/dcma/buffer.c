@@ -151,25 +151,42 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 }
 
 /*
- * Bookkeeping for an allocation, zeroed.  A mempool: under memory pressure
- * the slab is asked without direct reclaim and the pool's spares fill in,
- * so a request does not stall in reclaim for a few bytes.
+ * Bookkeeping for an allocation, zeroed: the spare that the last put left
+ * in *@spare, or else one from @pool.  The spare makes an allocation that
+ * follows a put skip the slab; it is swapped in and out with xchg() and
+ * cmpxchg(), outside the region's lock.  The mempool is for memory
+ * pressure: the slab is asked without direct reclaim and the pool's
+ * spares fill in, so a request does not stall in reclaim for a few bytes.
  */
-static void *dcma_spare_zalloc(mempool_t *pool, size_t size, gfp_t gfp)
+static void *dcma_spare_zalloc(void **spare, mempool_t *pool, size_t size,
+			       gfp_t gfp)
 {
-	void *p = mempool_alloc(pool, gfpflags_allow_blocking(gfp) ?
-				      GFP_KERNEL : GFP_NOWAIT);
+	void *p = xchg(spare, NULL);
 
+	if (!p)
+		p = mempool_alloc(pool, gfpflags_allow_blocking(gfp) ?
+				  GFP_KERNEL : GFP_NOWAIT);
 	if (p)
 		memset(p, 0, size);
 	return p;
 }
 
+/* Keep @p as the spare in *@spare, or give it back to @pool */
+static void dcma_spare_free(void **spare, mempool_t *pool, void *p)
+{
+	if (p && cmpxchg(spare, NULL, p))
+		mempool_free(p, pool);
+}
+
 /* Free a bookkeeping node the allocator handed back, if it did */
 static void dcma_node_free(struct dcma_region *r, void *node)
 {
-	if (node)
-		mempool_free(node, r->node_spares);
+	dcma_spare_free(&r->spare_node, r->node_spares, node);
+}
+
+static void dcma_buf_free(struct dcma_region *r, struct dcma_buffer *buf)
+{
+	dcma_spare_free(&r->spare_buf, r->buf_spares, buf);
 }
 
 /* Give a range back to the allocator; free the node it returns. */
@@ -223,7 +240,8 @@ static int dcma_node_get(struct dcma_region *r, void **node, gfp_t gfp)
 {
 	if (*node || !r->ops->node_size)
 		return 0;
-	*node = dcma_spare_zalloc(r->node_spares, r->ops->node_size, gfp);
+	*node = dcma_spare_zalloc(&r->spare_node, r->node_spares,
+				  r->ops->node_size, gfp);
 	if (*node)
 		return 0;
 	dcma_stat_add(r, DCMA_FAILS_NOMEM, 1);
@@ -380,7 +398,8 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 	trace_dcma_alloc_start(region->name, owner, nr, align_pages);
 	start = ktime_get_ns();
 
-	buf = dcma_spare_zalloc(region->buf_spares, sizeof(*buf), gfp);
+	buf = dcma_spare_zalloc(&region->spare_buf, region->buf_spares,
+				sizeof(*buf), gfp);
 	if (!buf) {
 		dcma_stat_add(region, DCMA_FAILS_NOMEM, 1);
 		ret = -ENOMEM;
@@ -394,7 +413,7 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 	buf->owner_ref = owner_ref;
 	ret = dcma_range_alloc(region, buf, nr, align_pages, gfp, &retries);
 	if (ret) {
-		mempool_free(buf, region->buf_spares);
+		dcma_buf_free(region, buf);
 		ret = ret == -EBUSY ? -ENOMEM : ret;
 		goto out_fail;
 	}
@@ -685,7 +704,7 @@ static void dcma_buffer_release(struct dcma_buffer *buf, bool first)
 	dcma_stat_add(r, DCMA_FREES, 1);
 	dcma_stat_add(r, DCMA_PAGES_RELEASED, buf->nr_pages);
 	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
-	mempool_free(buf, r->buf_spares);
+	dcma_buf_free(r, buf);
 }
 
 void dcma_held_work(struct work_struct *work)

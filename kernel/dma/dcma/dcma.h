@@ -116,6 +116,9 @@ extern const char * const dcma_stat_names[DCMA_LATENCY];
  * @held_work: looks at @held again every DCMA_HELD_DELAY
  * @buf_spares: struct dcma_buffer for allocations
  * @node_spares: the allocator's bookkeeping nodes, if it has any
+ * @spare_buf: a struct dcma_buffer the last put left for the next
+ *	allocation, or NULL (xchg() and cmpxchg(), no lock)
+ * @spare_node: an allocator node likewise
  * @claim_lock: serialises alloc_contig_range() within the region (two
  *	claims sharing a pageblock would otherwise fail each other with
  *	-EBUSY), so that a claim sees the @pool bits of its range change
@@ -155,6 +158,8 @@ struct dcma_region {
 	struct delayed_work held_work;
 	mempool_t *buf_spares;
 	mempool_t *node_spares;
+	void *spare_buf;
+	void *spare_node;
 
 	struct mutex claim_lock;	/* see @claim_lock above; before @lock */
 	atomic_long_t stats[NR_DCMA_STAT_ITEMS];
