@@ -10,6 +10,7 @@
 #include <linux/dcma.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rbtree.h>
 #include <linux/seq_file.h>
 #include <linux/refcount.h>
@@ -83,6 +84,14 @@ enum dcma_stat_item {
 extern const char * const dcma_stat_names[DCMA_LATENCY];
 
 /**
+ * struct dcma_stats - one CPU's share of a region's counters
+ * @v: by enum dcma_stat_item
+ */
+struct dcma_stats {
+	long v[NR_DCMA_STAT_ITEMS];
+};
+
+/**
  * struct dcma_region - one named region
  * @name: the region's name
  * @base_pfn: first page frame
@@ -125,8 +134,9 @@ extern const char * const dcma_stat_names[DCMA_LATENCY];
  *	only by its own hand.  Not taken by allocations that the pool
  *	serves whole.  Regions never share pageblocks, so regions never
  *	wait for each other.
- * @stats: counters by enum dcma_stat_item, for debugfs and sysfs (atomic,
- *	no lock)
+ * @stats: counters by enum dcma_stat_item, for debugfs and sysfs, per
+ *	CPU so that allocations on different CPUs never share a counter's
+ *	cache line (this_cpu ops, no lock; NULL until activation)
  * @lock_key: with lockdep, @lock's class: one per region, so that the
  *	lock statistics (/proc/lock_stat) tell the regions apart
  * @claim_key: @claim_lock's class likewise
@@ -162,7 +172,7 @@ struct dcma_region {
 	void *spare_node;
 
 	struct mutex claim_lock;	/* see @claim_lock above; before @lock */
-	atomic_long_t stats[NR_DCMA_STAT_ITEMS];
+	struct dcma_stats __percpu *stats;
 #ifdef CONFIG_LOCKDEP
 	struct lock_class_key lock_key;
 	struct lock_class_key claim_key;
@@ -228,7 +238,7 @@ extern int dcma_region_count;
 static inline void dcma_stat_add(struct dcma_region *r,
 				 enum dcma_stat_item item, long n)
 {
-	atomic_long_add(n, &r->stats[item]);
+	this_cpu_add(r->stats->v[item], n);
 }
 
 /* region.c: walks and snapshots, so that only the core takes the locks */

@@ -291,17 +291,20 @@ static bool __init dcma_region_in_one_zone(struct dcma_region *r)
 }
 
 /*
- * The spare buffers and allocator nodes of @r, and its allocator's state;
- * -ENOMEM with nothing left behind.
+ * The counters of @r, its spare buffers and allocator nodes, and its
+ * allocator's state; -ENOMEM with nothing left behind.
  */
 static int __init dcma_bookkeeping_init(struct dcma_region *r)
 {
 	void *node = NULL;
 
+	r->stats = alloc_percpu(struct dcma_stats);
+	if (!r->stats)
+		return -ENOMEM;
 	r->buf_spares = mempool_create_kmalloc_pool(DCMA_SPARE_MIN,
 						    sizeof(struct dcma_buffer));
 	if (!r->buf_spares)
-		return -ENOMEM;
+		goto out_free_stats;
 	if (r->ops->node_size) {
 		r->node_spares = mempool_create_kmalloc_pool(DCMA_SPARE_MIN,
 							     r->ops->node_size);
@@ -322,6 +325,9 @@ out_free_node_spares:
 out_free_buf_spares:
 	mempool_destroy(r->buf_spares);
 	r->buf_spares = NULL;
+out_free_stats:
+	free_percpu(r->stats);
+	r->stats = NULL;
 	return -ENOMEM;
 }
 
@@ -569,12 +575,23 @@ const char * const dcma_stat_names[DCMA_LATENCY] = {
  * @region: the region
  * @item: which counter
  *
+ * Sums the CPUs' shares without stopping them: a count made meanwhile on
+ * another CPU may or may not be in it.
+ *
  * Context: Any context.
- * Return: the counter's value now.
+ * Return: the counter's value now; 0 for a region that was never
+ * activated.
  */
 long dcma_region_stat(struct dcma_region *region, enum dcma_stat_item item)
 {
-	return atomic_long_read(&region->stats[item]);
+	long sum = 0;
+	int cpu;
+
+	if (!region->stats)
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(region->stats, cpu)->v[item];
+	return sum;
 }
 
 /**
