@@ -228,12 +228,21 @@ def lock_stats(info, results):
         for name, c in rep.items():
             classes.setdefault(name, []).append(c)
     out = {"reps": len(reps), "ops": ops, "classes": {}}
+    # the threads alternate between the two regions, so a region's own
+    # lock classes count against the operations on that region alone
+    region_locks = [n for n in classes if re.fullmatch(r"dcma:[^:]+", n)
+                    and any(c["acquisitions"] for c in classes[n])]
+    out["regions"] = len(region_locks)
     for name, cs in sorted(classes.items()):
         kind = "dcma" if name.startswith("dcma") else "mainline"
+        per_region = bool(re.fullmatch(r"dcma:[^:]+(:claim)?", name))
         n = ops.get(kind) or 0
+        if per_region and region_locks:
+            n /= len(region_locks)
         med = {k: statistics.median(c[k] for c in cs) for k in cs[0]}
         med["kind"] = kind
-        med["per_region"] = bool(re.fullmatch(r"dcma:[^:]+(:claim)?", name))
+        med["per_region"] = per_region
+        med["ops"] = n
         med["contended_per_1000_ops"] = (round(1000 * med["contentions"] / n, 2)
                                          if n else None)
         med["acquisitions_per_op"] = (round(med["acquisitions"] / n, 3)
@@ -484,12 +493,19 @@ def check_targets(report):
                           ", ".join(f"{n} {c['acquisitions']}" for n, c in shared.items())
                           or "none", "none"))
         worst = max((c["acquisitions_per_op"] or 0 for c in regions.values()), default=None)
+        met = worst is not None and worst <= T["lock_acq_per_pair"]
         out.append(target(f"{arch} locks: a region's lock taken once per allocation and "
-                          "once per free", "lockstat", runs("lockstat"),
-                          worst is not None and worst <= T["lock_acq_per_pair"],
+                          "once per free", "lockstat", runs("lockstat"), met,
                           ", ".join(f"{n} {c['acquisitions_per_op']}" for n, c in
-                                    regions.items()) + " per alloc+free",
-                          f"<= {T['lock_acq_per_pair']}"))
+                                    regions.items()) + " per alloc+free on that region",
+                          f"<= {T['lock_acq_per_pair']}",
+                          None if met else
+                          f"{worst} acquisitions per alloc+free on a region; by the code, "
+                          "an allocation the pool serves takes one (dcma_range_pick()) and "
+                          "a last put two: dcma_buffer_ref() drops the "
+                          "reference and takes the buffer out of the tree, "
+                          "dcma_buffer_release() gives the range back once its pages "
+                          "are cleared outside the lock"))
     s = report.get("scaling")
     if s:
         out.append(target("scaling: bf at most 2x from 64 MiB/10 buffers to the largest",
