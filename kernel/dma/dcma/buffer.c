@@ -267,8 +267,10 @@ static int dcma_range_pick(struct dcma_region *r, struct dcma_buffer *buf,
 	ret = r->ops->alloc(r->alloc_state, nr, align, &buf->pfn, node);
 	*claim = !ret && r->reusable && !dcma_pool_holds(r, buf->pfn, nr);
 	if (!ret && !*claim) {
-		if (r->reusable)
-			*hits += dcma_pool_take(r, buf->pfn, nr);
+		if (r->reusable) {
+			dcma_pool_take_all(r, buf->pfn, nr);
+			*hits += nr;
+		}
 		dcma_buffer_insert(r, buf);
 	}
 	spin_unlock_irqrestore(&r->lock, flags);

@@ -267,6 +267,8 @@ int __init dcma_pool_init(struct dcma_region *r);
 void __init dcma_pool_start(struct dcma_region *r);
 unsigned long dcma_pool_take(struct dcma_region *r, unsigned long pfn,
 			     unsigned long nr);
+void dcma_pool_take_all(struct dcma_region *r, unsigned long pfn,
+			unsigned long nr);
 void dcma_pool_give(struct dcma_region *r, unsigned long pfn,
 		    unsigned long nr);
 bool dcma_pool_holds(struct dcma_region *r, unsigned long pfn,

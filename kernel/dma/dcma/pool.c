@@ -5,9 +5,10 @@
  * The region's pool holds pages that dcma has already taken from the
  * page allocator while no buffer holds them, so that an allocation
  * landing on them has nothing to isolate or migrate.  Four calls change
- * it: dcma_pool_take() and dcma_pool_give(), under the region's lock,
- * move pages out of it and into it, and each kicks the worker (the one
- * place that queues it) when the pool is off its target;
+ * it: dcma_pool_take() (dcma_pool_take_all() for a range the pool holds
+ * whole) and dcma_pool_give(), under the region's lock, move pages out
+ * of it and into it, and each kicks the worker (the one place that
+ * queues it) when the pool is off its target;
  * dcma_pool_init() sets it up at activation and dcma_pool_set()
  * changes the target.  Shortly after an allocation left the pool
  * short, or a put or a lower target left it too big, the worker claims
@@ -114,6 +115,19 @@ unsigned long dcma_pool_take(struct dcma_region *r, unsigned long pfn,
 
 	dcma_pool_kick(r);
 	return held;
+}
+
+/*
+ * dcma_pool_take() of a range dcma_pool_holds() found all in the pool,
+ * without counting it again.  Called under the region's lock.
+ */
+void dcma_pool_take_all(struct dcma_region *r, unsigned long pfn,
+			unsigned long nr)
+{
+	lockdep_assert_held(&r->lock);
+	bitmap_clear(r->pool, pfn - r->base_pfn, nr);
+	r->pool_pages -= nr;
+	dcma_pool_kick(r);
 }
 
 /*
