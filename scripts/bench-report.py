@@ -232,7 +232,6 @@ def lock_stats(info, results):
     # lock classes count against the operations on that region alone
     region_locks = [n for n in classes if re.fullmatch(r"dcma:[^:]+", n)
                     and any(c["acquisitions"] for c in classes[n])]
-    out["regions"] = len(region_locks)
     for name, cs in sorted(classes.items()):
         kind = "dcma" if name.startswith("dcma") else "mainline"
         per_region = bool(re.fullmatch(r"dcma:[^:]+(:claim)?", name))
@@ -346,33 +345,29 @@ def target(name, mode, runs, met, figure, want, why=None):
             "figure": figure, "target": want, "why": why}
 
 
-def us(ns):
-    return f"{ns / 1000:.2f} us"
-
-
 def fixed_cost_why(r):
     """What a missed fixed-cost target measured: how much of the DMA API's
     alloc+free is dcma's region layer and how much dma-direct around it"""
     page, region, dma = r["page_alloc_ns"], r["region_ns"], r["dma_dcma_ns"]
     budget = TARGETS["fixed_vs_page_alloc"]
-    return (f"page allocator {us(page)}; dcma region {us(region)} "
+    return (f"page allocator {fmt_us(page)} us; dcma region {fmt_us(region)} us "
             f"({ratio(region, page)}x); dma-direct around it (DMA API less "
-            f"region, its memset() of the buffer included) {us(dma - region)} "
+            f"region, its memset() of the buffer included) {fmt_us(dma - region)} us "
             f"({ratio(dma - region, page)}x), which the budget of "
-            f"{budget}x the page allocator leaves {us(max(budget * page - dma + region, 0))} "
-            f"of for the region")
+            f"{budget}x the page allocator leaves "
+            f"{fmt_us(max(budget * page - dma + region, 0))} us of for the region")
 
 
 def idle_floor_why(r, parts_rows):
     """What a missed idle-floor target measured: the fixed cost above the
     memset floor, and the parts at that size"""
     d = r["dcma"]
-    why = (f"dcma p50 {us(d['p50'])} against the memset floor {us(d['floor_p50'])}: "
-           f"{us(d['p50'] - d['floor_p50'])} above it")
+    why = (f"dcma p50 {fmt_us(d['p50'])} us against the memset floor "
+           f"{fmt_us(d['floor_p50'])} us: {fmt_us(d['p50'] - d['floor_p50'])} us above it")
     p = [x for x in parts_rows if x["size"] == r["size"]]
     if p:
-        why += (f"; parts: dcma region {us(p[0]['region_ns'])} per alloc+free, "
-                f"the DMA API {us(p[0]['dma_dcma_ns'])}")
+        why += (f"; parts: dcma region {fmt_us(p[0]['region_ns'])} us per alloc+free, "
+                f"the DMA API {fmt_us(p[0]['dma_dcma_ns'])} us")
     return why
 
 
@@ -380,10 +375,15 @@ def churn_why(c):
     """What a missed churn target measured: whether dcma refused anything
     a free run could hold at its alignment"""
     d = c["dcma"]
-    return (f"dcma refused {d.get('afit_fails')} of the {d.get('afits')} requests "
-            f"a free run held at their alignment: every refusal was of a request "
-            f"no free run could hold (fragmentation at 70-90% occupancy), not a "
-            f"placement that missed a fitting run")
+    why = (f"dcma refused {d.get('afit_fails')} of the {d.get('afits')} requests "
+           f"a free run held at their alignment")
+    if d.get("afit_fails") == 0:
+        why += (": every refusal was of a request no free run could hold "
+                "(fragmentation at 70-90% occupancy), not a placement that missed "
+                "a fitting run")
+    else:
+        why += ": those are placements that missed a fitting run"
+    return why
 
 
 def check_targets(report):
