@@ -32,6 +32,11 @@
  *                            occupancy from one pseudo-random sequence
  *   conc SIZE N THREADS      THREADS kthreads, one per CPU, alternating
  *                            between the "a" and "b" devices, N pairs each
+ *   hold SIZE N THREADS      the same kthreads on the dcma devices, each
+ *                            allocating N buffers and keeping them
+ *   release                  the same kthreads freeing what "hold" kept;
+ *                            with the two, the lock statistics can tell
+ *                            an allocation's locks from a free's
  *   parts SIZE N             where an allocation's time goes: the mean of
  *                            N back-to-back allocations and frees of SIZE
  *                            bytes from the page allocator, from the dcma
@@ -618,8 +623,42 @@ static int bench_churn(int n, u32 seed)
 	return 0;
 }
 
+/* What each concurrency kthread does with its N buffers */
+enum bench_conc_op {
+	BENCH_CONC,	/* allocate and free each in turn */
+	BENCH_HOLD,	/* allocate them and keep them */
+	BENCH_RELEASE,	/* free the ones a hold kept */
+};
+
+static const char * const bench_conc_names[] = {
+	[BENCH_CONC] = "conc", [BENCH_HOLD] = "hold",
+	[BENCH_RELEASE] = "release",
+};
+
+/**
+ * struct bench_held - the buffers one kthread of a "hold" kept
+ * @b: the device they came from
+ * @size: their size
+ * @n: how many were asked for
+ * @cpu: their CPU addresses, NULL where an allocation failed
+ * @handle: their DMA addresses
+ */
+struct bench_held {
+	struct bench_dev *b;
+	size_t size;
+	int n;
+	void **cpu;
+	dma_addr_t *handle;
+};
+
+/* What the last "hold" kept, one entry per kthread; under bench_lock */
+static struct bench_held bench_held[BENCH_MAX_THREADS];
+static int bench_nr_held;
+
 struct bench_thread {
 	struct bench_dev *b;
+	enum bench_conc_op op;
+	struct bench_held *held;
 	size_t size;
 	int n;
 	int fails;
@@ -632,6 +671,7 @@ struct bench_thread {
 static int bench_thread_fn(void *data)
 {
 	struct bench_thread *t = data;
+	struct bench_held *h = t->held;
 	dma_addr_t handle;
 	void *cpu;
 	int i;
@@ -640,12 +680,24 @@ static int bench_thread_fn(void *data)
 	wait_for_completion(t->go);
 	t->start = ktime_get_ns();
 	for (i = 0; i < t->n; i++) {
+		if (t->op == BENCH_RELEASE) {
+			if (h->cpu[i])
+				dma_free_coherent(h->b->dev, h->size, h->cpu[i],
+						  h->handle[i]);
+			h->cpu[i] = NULL;
+			continue;
+		}
 		cpu = dma_alloc_coherent(t->b->dev, t->size, &handle,
 					 GFP_KERNEL | __GFP_NOWARN);
 		if (cpu && !bench_inside(t->b, cpu, t->size))
 			t->fails++;
 		if (!cpu) {
 			t->fails++;
+			continue;
+		}
+		if (t->op == BENCH_HOLD) {
+			h->cpu[i] = cpu;
+			h->handle[i] = handle;
 			continue;
 		}
 		dma_free_coherent(t->b->dev, t->size, cpu, handle);
@@ -655,8 +707,50 @@ static int bench_thread_fn(void *data)
 	return 0;
 }
 
-/* THREADS kthreads on CPUs 0.., alternating between the "a" and "b" devices */
-static int bench_conc_kind(bool mainline, size_t size, int n, int threads)
+/* Free what bench_held_alloc() allocated for the kthreads of a hold */
+static void bench_held_free(void)
+{
+	int i;
+
+	for (i = 0; i < BENCH_MAX_THREADS; i++) {
+		kvfree(bench_held[i].cpu);
+		kvfree(bench_held[i].handle);
+		bench_held[i] = (struct bench_held){ };
+	}
+	bench_nr_held = 0;
+}
+
+/* Room for @threads kthreads to keep @n buffers of @size each */
+static int bench_held_alloc(struct bench_thread *t, size_t size, int n,
+			    int threads)
+{
+	struct bench_held *h;
+	int i;
+
+	for (i = 0; i < threads; i++) {
+		h = &bench_held[i];
+		h->cpu = kvcalloc(n, sizeof(*h->cpu), GFP_KERNEL);
+		h->handle = kvcalloc(n, sizeof(*h->handle), GFP_KERNEL);
+		if (!h->cpu || !h->handle) {
+			bench_held_free();
+			return -ENOMEM;
+		}
+		h->b = t[i].b;
+		h->size = size;
+		h->n = n;
+		t[i].held = h;
+	}
+	bench_nr_held = threads;
+	return 0;
+}
+
+/*
+ * THREADS kthreads on CPUs 0.., alternating between the "a" and "b"
+ * devices, doing @op; a release frees what the last hold kept, with as
+ * many kthreads, each on the CPU and device that allocated its buffers.
+ */
+static int bench_conc_kind(enum bench_conc_op op, bool mainline, size_t size,
+			   int n, int threads)
 {
 	struct bench_thread *t;
 	struct task_struct *task;
@@ -673,8 +767,15 @@ static int bench_conc_kind(bool mainline, size_t size, int n, int threads)
 		ret = bench_prepare(t[i].b);
 		if (ret)
 			goto out_free;
+		t[i].held = &bench_held[i];
+	}
+	if (op == BENCH_HOLD) {
+		ret = bench_held_alloc(t, size, n, threads);
+		if (ret)
+			goto out_free;
 	}
 	for (i = 0; i < threads; i++) {
+		t[i].op = op;
 		t[i].size = size;
 		t[i].n = n;
 		t[i].ready = &ready;
@@ -698,9 +799,17 @@ static int bench_conc_kind(bool mainline, size_t size, int n, int threads)
 		end = max(end, t[i].end);
 		fails += t[i].fails;
 	}
+	/*
+	 * a hold keeps what its kthreads got even if not all of them
+	 * started; a release whose kthreads did not all start leaves the
+	 * others' buffers to the next release
+	 */
+	if (op == BENCH_RELEASE && !ret)
+		bench_held_free();
 	if (!ret && threads) {
-		bench_printf("result scen=conc dev=%s size=%zu threads=%d ",
-			     bench_kind(t[0].b), size, threads);
+		bench_printf("result scen=%s dev=%s size=%zu threads=%d ",
+			     bench_conc_names[op], bench_kind(t[0].b), size,
+			     threads);
 		bench_printf("ops=%d fails=%d ns=%llu ops_per_s=%llu\n",
 			     n * threads, fails, end - start,
 			     div64_u64((u64)n * threads * NSEC_PER_SEC,
@@ -720,8 +829,33 @@ static int bench_conc(size_t size, int n, int threads)
 		return -EINVAL;
 	if (!bench_dev(false, 0) || !bench_dev(true, 0))
 		return -ENODEV;
-	ret = bench_conc_kind(false, size, n, threads);
-	return ret ?: bench_conc_kind(true, size, n, threads);
+	ret = bench_conc_kind(BENCH_CONC, false, size, n, threads);
+	return ret ?: bench_conc_kind(BENCH_CONC, true, size, n, threads);
+}
+
+/*
+ * "hold": THREADS kthreads allocate N buffers each on the dcma devices
+ * and keep them, until "release" frees them with the same kthreads.
+ */
+static int bench_hold(size_t size, int n, int threads)
+{
+	int max_threads = min_t(int, BENCH_MAX_THREADS, num_online_cpus());
+
+	if (threads < 1 || threads > max_threads)
+		return -EINVAL;
+	if (!bench_dev(false, 0))
+		return -ENODEV;
+	if (bench_nr_held)
+		return -EBUSY;
+	return bench_conc_kind(BENCH_HOLD, false, size, n, threads);
+}
+
+static int bench_release(void)
+{
+	if (!bench_nr_held)
+		return -ENOENT;
+	return bench_conc_kind(BENCH_RELEASE, false, bench_held[0].size,
+			       bench_held[0].n, bench_nr_held);
 }
 
 /* Mean nanoseconds per round since @t0 */
@@ -818,6 +952,8 @@ static int bench_run(char *cmd)
 	int got;
 
 	got = sscanf(cmd, "%15s %lu %lu %lu", word, &size, &n, &arg);
+	if (got == 1 && !strcmp(word, "release"))
+		return bench_release();
 	if (got < 3)
 		return -EINVAL;
 	if (!strcmp(word, "churn"))
@@ -833,6 +969,8 @@ static int bench_run(char *cmd)
 		return bench_pairs(BENCH_PRESSURE, size, n, arg);
 	if (!strcmp(word, "conc") && got == 4)
 		return bench_conc(size, n, arg);
+	if (!strcmp(word, "hold") && got == 4)
+		return bench_hold(size, n, arg);
 	if (!strcmp(word, "parts") && got == 3)
 		return bench_parts(size, n);
 	return -EINVAL;
