@@ -15,7 +15,8 @@
  *   sleep, allocate memory or fail for lack of memory.
  * - An allocator that needs per-range bookkeeping (a hole node) declares
  *   its size in ->node_size.  The caller allocates one such node, outside
- *   the lock, before every ->alloc() and hands it over; a successful
+ *   the lock, before every ->alloc() and hands it over, its contents
+ *   undefined (the allocator sets what it uses); a successful
  *   ->alloc() keeps it, a failed one leaves it with the caller.  Every
  *   ->free() hands one node back, which the caller frees after dropping
  *   the lock.  With one more node given to ->create(), an allocator thus

@@ -543,7 +543,10 @@ static void dcma_choose(struct device *dev, const char *kind,
 	struct dcma_region *r;
 	int i;
 
-	memset(c, 0, sizeof(*c));
+	/* @c->regions is read up to @c->nr_regions alone */
+	c->nr_regions = 0;
+	c->fallback = false;
+	c->bound = false;
 	if (!atomic_read(&dcma_nr_bindings))
 		return;
 	rcu_read_lock();

@@ -151,23 +151,21 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 }
 
 /*
- * Bookkeeping for an allocation, zeroed: the spare that the last put left
- * in *@spare, or else one from @pool.  The spare makes an allocation that
- * follows a put skip the slab; it is swapped in and out with xchg() and
- * cmpxchg(), outside the region's lock.  The mempool is for memory
- * pressure: the slab is asked without direct reclaim and the pool's
- * spares fill in, so a request does not stall in reclaim for a few bytes.
+ * Bookkeeping for an allocation, not cleared (its user sets every field
+ * it reads): the spare that the last put left in *@spare, or else one
+ * from @pool.  The spare makes an allocation that follows a put skip the
+ * slab; it is swapped in and out with xchg() and cmpxchg(), outside the
+ * region's lock.  The mempool is for memory pressure: the slab is asked
+ * without direct reclaim and the pool's spares fill in, so a request
+ * does not stall in reclaim for a few bytes.
  */
-static void *dcma_spare_zalloc(void **spare, mempool_t *pool, size_t size,
-			       gfp_t gfp)
+static void *dcma_spare_alloc(void **spare, mempool_t *pool, gfp_t gfp)
 {
 	void *p = xchg(spare, NULL);
 
 	if (!p)
 		p = mempool_alloc(pool, gfpflags_allow_blocking(gfp) ?
 				  GFP_KERNEL : GFP_NOWAIT);
-	if (p)
-		memset(p, 0, size);
 	return p;
 }
 
@@ -240,8 +238,7 @@ static int dcma_node_get(struct dcma_region *r, void **node, gfp_t gfp)
 {
 	if (*node || !r->ops->node_size)
 		return 0;
-	*node = dcma_spare_zalloc(&r->spare_node, r->node_spares,
-				  r->ops->node_size, gfp);
+	*node = dcma_spare_alloc(&r->spare_node, r->node_spares, gfp);
 	if (*node)
 		return 0;
 	dcma_stat_add(r, DCMA_FAILS_NOMEM, 1);
@@ -400,8 +397,7 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 	trace_dcma_alloc_start(region->name, owner, nr, align_pages);
 	start = ktime_get_ns();
 
-	buf = dcma_spare_zalloc(&region->spare_buf, region->buf_spares,
-				sizeof(*buf), gfp);
+	buf = dcma_spare_alloc(&region->spare_buf, region->buf_spares, gfp);
 	if (!buf) {
 		dcma_stat_add(region, DCMA_FAILS_NOMEM, 1);
 		ret = -ENOMEM;
