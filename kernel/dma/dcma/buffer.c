@@ -213,7 +213,7 @@ static void *dcma_release_locked(struct dcma_region *r,
 {
 	lockdep_assert_held(&r->lock);
 	if (r->reusable)
-		dcma_pool_give(r, buf->pfn, buf->nr_pages);
+		dcma_pool_give_buffer(r, buf->pfn, buf->nr_pages);
 	return r->ops->free(r->alloc_state, buf->pfn, buf->nr_pages);
 }
 

@@ -271,6 +271,8 @@ void dcma_pool_take_all(struct dcma_region *r, unsigned long pfn,
 			unsigned long nr);
 void dcma_pool_give(struct dcma_region *r, unsigned long pfn,
 		    unsigned long nr);
+void dcma_pool_give_buffer(struct dcma_region *r, unsigned long pfn,
+			   unsigned long nr);
 bool dcma_pool_holds(struct dcma_region *r, unsigned long pfn,
 		     unsigned long nr);
 unsigned long dcma_pool_next_gap(struct dcma_region *r, unsigned long pfn,

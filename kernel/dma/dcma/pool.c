@@ -6,8 +6,9 @@
  * page allocator while no buffer holds them, so that an allocation
  * landing on them has nothing to isolate or migrate.  Four calls change
  * it: dcma_pool_take() (dcma_pool_take_all() for a range the pool holds
- * whole) and dcma_pool_give(), under the region's lock, move pages out
- * of it and into it, and each kicks the worker (the one place that
+ * whole) and dcma_pool_give() (dcma_pool_give_buffer() for a buffer's
+ * range at its last put), under the region's lock, move pages out of it
+ * and into it, and each kicks the worker (the one place that
  * queues it) when the pool is off its target;
  * dcma_pool_init() sets it up at activation and dcma_pool_set()
  * changes the target.  Shortly after an allocation left the pool
@@ -70,8 +71,11 @@ unsigned long dcma_pool_next_gap(struct dcma_region *r, unsigned long pfn,
 bool dcma_pool_holds(struct dcma_region *r, unsigned long pfn,
 		     unsigned long nr)
 {
+	unsigned long b = pfn - r->base_pfn;
+
 	lockdep_assert_held(&r->lock);
-	return r->pool_pages >= nr && dcma_pool_count(r, pfn, nr) == nr;
+	return r->pool_pages >= nr &&
+	       find_next_zero_bit(r->pool, b + nr, b) >= b + nr;
 }
 
 /* Queue the worker when the pool is off its target, under the lock */
@@ -139,6 +143,21 @@ void dcma_pool_give(struct dcma_region *r, unsigned long pfn,
 		    unsigned long nr)
 {
 	__dcma_pool_give(r, pfn, nr);
+	dcma_pool_kick(r);
+}
+
+/*
+ * dcma_pool_give() of a buffer's range at its last put, without counting
+ * it first: no page of a live buffer is in the pool (an allocation takes
+ * its range out of it, and the worker claims only pages outside the
+ * buffers).  Called under the region's lock.
+ */
+void dcma_pool_give_buffer(struct dcma_region *r, unsigned long pfn,
+			   unsigned long nr)
+{
+	lockdep_assert_held(&r->lock);
+	bitmap_set(r->pool, pfn - r->base_pfn, nr);
+	r->pool_pages += nr;
 	dcma_pool_kick(r);
 }
 
