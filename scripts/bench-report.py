@@ -166,8 +166,12 @@ def slow_by_phase(info):
     """bench-a's allocations of over 1 ms in each phase, from the
     counters the guest script prints after the churn, the concurrency
     runs and the pressure runs"""
-    snaps = []
+    snaps, names = [], []
     for line in info:
+        m = re.fullmatch(r"info stats-phase (.+)", line)
+        if m:
+            names.append(m.group(1))
+            continue
         m = re.fullmatch(r"info stats bench-a (\w+) (\d+)", line)
         if not m:
             continue
@@ -175,7 +179,8 @@ def slow_by_phase(info):
             snaps.append({})
         if snaps:
             snaps[-1][m.group(1)] = int(m.group(2))
-    phases = ("idle, parts and churn", "concurrency", "pressure")
+    # the guest names each phase; older logs had these three, in order
+    phases = names or ("idle, parts and churn", "concurrency", "pressure")
     out, prev = [], {}
     for name, snap in zip(phases, snaps):
         out.append({"phase": name,
