@@ -369,7 +369,10 @@ def median_of(runs):
         for k, v in first.items():
             vals = [r.get(k) for r in runs if isinstance(r, dict) and k in r]
             if all(is_num(x) for x in vals) and vals:
-                out[k] = statistics.median(vals)
+                # equal values (a size, a count) stay as they are: the
+                # median of an even number of runs would make them floats
+                out[k] = (vals[0] if len(set(vals)) == 1 else
+                          statistics.median(vals))
                 if isinstance(out[k], float):
                     out[k] = round(out[k], 3)
                 if len(vals) > 1 and (k.startswith("ratio") or "_over_" in k or
@@ -539,7 +542,10 @@ def check_targets(report):
                               fmt_spread(r, "ratio_p99"),
                               f">= {T['pressure_vs_mainline']}x",
                               None if met else
-                              f"mainline p99 {fmt_us(r['mainline']['p99'])} us; " +
+                              f"mainline p99 {fmt_us(r['mainline']['p99'])} us, "
+                              f"{ratio(r['mainline']['p99'], r['dcma']['floor_p99'])}x the "
+                              "memset's p99 below (what an allocation costing nothing "
+                              "but its zeroing would reach); " +
                               pressure_why(r, a.get("slow_allocs"))))
             met = f is not None and f <= T["pressure_floor"]
             out.append(target(f"{arch} pressure {r['size'] // 1024} KiB: p99 within 3x "
