@@ -738,7 +738,6 @@ static int bench_held_alloc(struct bench_thread *t, size_t size, int n,
 		h->b = t[i].b;
 		h->size = size;
 		h->n = n;
-		t[i].held = h;
 	}
 	bench_nr_held = threads;
 	return 0;
@@ -820,12 +819,18 @@ out_free:
 	return ret;
 }
 
+/* Whether @threads kthreads, one per CPU, can run */
+static bool bench_threads_ok(int threads)
+{
+	return threads >= 1 &&
+	       threads <= min_t(int, BENCH_MAX_THREADS, num_online_cpus());
+}
+
 static int bench_conc(size_t size, int n, int threads)
 {
-	int max_threads = min_t(int, BENCH_MAX_THREADS, num_online_cpus());
 	int ret;
 
-	if (threads < 1 || threads > max_threads)
+	if (!bench_threads_ok(threads))
 		return -EINVAL;
 	if (!bench_dev(false, 0) || !bench_dev(true, 0))
 		return -ENODEV;
@@ -839,9 +844,7 @@ static int bench_conc(size_t size, int n, int threads)
  */
 static int bench_hold(size_t size, int n, int threads)
 {
-	int max_threads = min_t(int, BENCH_MAX_THREADS, num_online_cpus());
-
-	if (threads < 1 || threads > max_threads)
+	if (!bench_threads_ok(threads))
 		return -EINVAL;
 	if (!bench_dev(false, 0))
 		return -ENODEV;
