@@ -22,14 +22,15 @@
  * dma_alloc_coherent(), dma_alloc_attrs() and dma_alloc_pages() of a bound
  * device draw from its regions, and dma_free_contiguous() gives dcma its
  * pages back through dma_release_from_dcma(), which drops the
- * allocation's reference.  Like the per-device coherent pools' hooks in
- * kernel/dma/coherent.c, the allocation hook answers once: not dcma's
- * (the normal path goes on), dcma's with a buffer, or dcma's and failed
- * (the request fails).  A region beyond the device's coherent DMA mask is
- * skipped with a one-time warning.  When every region is full, the rule's
- * policy decides: fail, or go on down the normal path.  Non-blocking
- * requests never reach dcma: they keep going to the atomic pool or the
- * page allocator, as before.
+ * allocation's reference; dma-direct does not clear a buffer a second
+ * time when dma_zeroed_by_dcma() says it is dcma's.  Like the per-device
+ * coherent pools' hooks in kernel/dma/coherent.c, the allocation hook
+ * answers once: not dcma's (the normal path goes on), dcma's with a
+ * buffer, or dcma's and failed (the request fails).  A region beyond the
+ * device's coherent DMA mask is skipped with a one-time warning.  When
+ * every region is full, the rule's policy decides: fail, or go on down
+ * the normal path.  Non-blocking requests never reach dcma: they keep
+ * going to the atomic pool or the page allocator, as before.
  *
  * Bindings live in a hash table keyed by the device, written under
  * dcma_bind_lock and read under RCU, so the allocation path takes no lock
@@ -682,6 +683,23 @@ bool dma_release_from_dcma(struct device *dev, struct page *page, size_t size)
 		return false;
 	dcma_put_owned(phys, dev_name(dev));
 	return true;
+}
+
+/**
+ * dma_zeroed_by_dcma() - whether dma-direct's buffer came zeroed from dcma
+ * @page: the first page of the buffer __dma_direct_alloc_pages() returned
+ *
+ * Every dcma buffer starts zeroed (buffer.c, dcma_scrub()), so dma-direct
+ * need not clear it a second time.  As for dma_release_from_dcma(), a page
+ * inside a region is a dcma buffer's: the page allocator lends a reusable
+ * region's pages to movable allocations alone, which no DMA buffer is.
+ *
+ * Context: Any context.
+ * Return: true if @page is in a dcma region, so its buffer is zeroed.
+ */
+bool dma_zeroed_by_dcma(struct page *page)
+{
+	return dcma_region_of(page_to_phys(page));
 }
 
 /**
