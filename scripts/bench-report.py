@@ -415,8 +415,9 @@ def fixed_cost_why(r):
     budget = TARGETS["fixed_vs_page_alloc"]
     return (f"page allocator {fmt_us(page)} us; dcma region {fmt_us(region)} us "
             f"({ratio(region, page)}x); the DMA API around it (DMA API less "
-            f"region: dma-direct, its memset() of the buffer included, and dcma's "
-            f"DMA hook, which finds the device's regions) {fmt_us(dma - region)} us "
+            f"region: dma-direct and dcma's DMA hook, which finds the device's "
+            f"regions; the buffer's clearing is the region's, at its last put) "
+            f"{fmt_us(dma - region)} us "
             f"({ratio(dma - region, page)}x), which the budget of "
             f"{budget}x the page allocator leaves "
             f"{fmt_us(max(budget * page - dma + region, 0))} us of for the region")
