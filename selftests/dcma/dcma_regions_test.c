@@ -481,11 +481,12 @@ TEST_F(dcma, repeated_params)
  * exclusive region was never lent.  The fill takes seconds on a plain
  * kernel but minutes on the debug kernels (KASAN, kmemleak, DEBUG_VM)
  * under TCG, hence the timeout; it stops as soon as one region is an
- * eighth lent.
+ * eighth lent, and still is once the per-CPU free lists are drained.
  */
 TEST_F_TIMEOUT(dcma, reusable_lent_and_taken_back, 600)
 {
 	struct region now[MAX_REGIONS], *reusable = NULL, *lent = NULL;
+	struct region *drained;
 	long total_kb = meminfo_kb("MemTotal");
 	char chunk[1 << 16];
 	unsigned long long phys;
@@ -525,10 +526,8 @@ TEST_F_TIMEOUT(dcma, reusable_lent_and_taken_back, 600)
 		 */
 		ASSERT_EQ(0, knob("drain", NULL, 0));
 		n = read_regions(now, MAX_REGIONS);
-		for (i = 0; i < n; i++)
-			if (!strcmp(now[i].name, lent->name))
-				break;
-		if (i < n && now[i].lent >= now[i].pages / 8)
+		drained = find_region(now, n, lent->name);
+		if (drained && drained->lent >= drained->pages / 8)
 			break;
 		lent = NULL;
 	}
