@@ -19,8 +19,9 @@
 #                         the same boots instruction-timed, for the fixed
 #                         costs (no camera)
 #   make bench-lockstat   the concurrency runs on a LOCK_STAT kernel
-#   make bench-profile    the function graph of small DMA API allocations
-#                         and frees, instruction-timed
+#   make bench-insns      where the instructions of a DMA API allocation
+#                         and free go, counted exactly by function
+#                         (build/6.12/ARCH/insns-SIZE.txt)
 #   make bench-camera     the camera-open benchmark alone:
 #                         build/bench-camera.json, build/bench-camera.png
 #   make lint             checkpatch, kernel-doc, sparse and W=1, dt-schema
@@ -165,7 +166,7 @@ BOOT_TIMEOUT ?= $(if $(VARIANT),3600,900)
 # kernel-ARCH, ksft-ARCH, initramfs-ARCH and guest-check-BOOT name no file
 # either, so they always run; the kernel's own make decides what to build.
 .PHONY: all run shell check check-debug deps tree clean clean-tree \
-	host-check lint bench bench-camera bench-lockstat bench-profile \
+	host-check lint bench bench-camera bench-lockstat bench-insns \
 	host-scale fresh-check \
 	patches series-check patches-check other-trees
 
@@ -343,7 +344,10 @@ $(error BENCH_RUNS=$(BENCH_RUNS) is not a number of runs (1 or more))
 endif
 BENCH_QEMU_wall :=
 BENCH_QEMU_icount := -icount shift=0,sleep=off
-BENCH_QEMU_profile := $(BENCH_QEMU_icount)
+BENCH_QEMU_insns := $(BENCH_QEMU_icount)
+# "insns": the boot is driven by scripts/insn-profile.py, which wraps it
+BENCH_WRAP_insns = /usr/bin/python3 $(TOP)/scripts/insn-profile.py $(1) \
+	$(call OBJ,$(1))/System.map $(call OBJ,$(1)) --
 BENCH_LOG = $(call OBJ,$(1))/console-bench-$(if $(2),$(2)-)$(3).log
 
 # $(call BENCH_BOOT,arch,name,dtsi,cmdline,mode,run): one benchmark boot,
@@ -351,7 +355,7 @@ BENCH_LOG = $(call OBJ,$(1))/console-bench-$(if $(2),$(2)-)$(3).log
 BENCH_BOOT = git -C $(TOP) describe --always --dirty --abbrev=12 \
 	> $(call BENCH_LOG,$(1),$(2),$(5)$(6)).commit && \
 	DCMA_SMP=4 DCMA_DISK=1G DCMA_QEMU_ARGS='$(BENCH_QEMU_$(5))' \
-	$(TOP)/scripts/qemu-run.sh $(1) \
+	$(call BENCH_WRAP_$(5),$(1)) $(TOP)/scripts/qemu-run.sh $(1) \
 	$(call OBJ,$(1))/$(IMAGE_$(1)) $(call OBJ,$(1))/initramfs.cpio.gz \
 	$(call BENCH_LOG,$(1),$(2),$(5)$(6)) bench 7200 $(3) -- \
 	'$(4) dcma.bench_time=$(5)'
@@ -380,20 +384,17 @@ bench-lockstat-%: initramfs-%
 	@echo "  BENCH   $* lock statistics (log: $(call BENCH_LOG,$*,,lockstat1))"
 	@$(call BENCH_BOOT,$*,,$(DTSI_$*-bench),$(BENCH_$*),lockstat,1)
 
-# Where a small DMA API allocation's instructions go: the function graph
-# of the parts rounds, instruction-timed, on a kernel with the function
-# graph tracer (VARIANT=profile); the graph goes to profile.txt beside it
-bench-profile-%: initramfs-%
-	@rm -f $(call OBJ,$*)/console-bench-profile[0-9]*.log*
-	@echo "  BENCH   $* function graph (log: $(call BENCH_LOG,$*,,profile1))"
-	@$(call BENCH_BOOT,$*,,$(DTSI_$*-bench),$(BENCH_$*),profile,1)
-	@sed -n 's/.*bench: graph//p' $(call BENCH_LOG,$*,,profile1) \
-		> $(call OBJ,$*)/profile.txt
-	@echo "  GRAPH   $(call OBJ,$*)/profile.txt"
+# Where a small DMA API allocation's instructions go, counted exactly:
+# QEMU logs every block of code the measuring CPU runs in the parts
+# rounds of an instruction-timed boot, and scripts/insn-profile.py adds
+# them up by function, per round, into insns-SIZE.txt beside the kernel
+bench-insns-%: initramfs-%
+	@rm -f $(call OBJ,$*)/console-bench-insns[0-9]*.log*
+	@echo "  BENCH   $* instructions by function (log: $(call BENCH_LOG,$*,,insns1))"
+	@$(call BENCH_BOOT,$*,,$(DTSI_$*-bench),$(BENCH_$*),insns,1)
 
-bench-profile: deps
-	@+$(MAKE) --no-print-directory VARIANT=profile \
-		$(addprefix bench-profile-,$(ARCHES))
+bench-insns: deps
+	@+$(MAKE) --no-print-directory $(addprefix bench-insns-,$(ARCHES))
 
 bench-lockstat: deps
 	@+$(MAKE) --no-print-directory VARIANT=lockstat \

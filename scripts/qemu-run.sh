@@ -10,7 +10,10 @@
 #            terminal as well; shell: interactive, LOG kept too
 #
 # DCMA_SMP, DCMA_MEM and DCMA_DISK override the CPUs (2), the RAM (1G) and
-# the size of the blank disks (64M).
+# the size of the blank disks (64M).  With DCMA_MONITOR (a socket path),
+# check and bench boots are driven from outside (scripts/insn-profile.py):
+# the console's input is this script's, its output goes to the log and
+# to standard output, and QEMU's monitor listens on the socket.
 #   TIMEOUT  seconds before the guest is killed
 #   DTSI     arm64: a fragment merged into QEMU's own virt device tree
 #
@@ -110,8 +113,14 @@ run)
 		-display none < /dev/null 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
 	;;
 *)
-	timeout "$tmo" $qemu "${args[@]}" -monitor none -serial stdio \
-		-display none < /dev/null > "$log" 2>&1 || rc=$?
+	if [ -n "${DCMA_MONITOR:-}" ]; then
+		timeout "$tmo" $qemu "${args[@]}" -serial stdio -display none \
+			-monitor unix:"$DCMA_MONITOR",server,nowait 2>&1 |
+			tee "$log" || rc=${PIPESTATUS[0]}
+	else
+		timeout "$tmo" $qemu "${args[@]}" -monitor none -serial stdio \
+			-display none < /dev/null > "$log" 2>&1 || rc=$?
+	fi
 	;;
 esac
 [ "$rc" -eq 124 ] && echo "qemu-run: $arch guest killed after ${tmo}s; see $log" >&2
