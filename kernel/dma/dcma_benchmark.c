@@ -62,6 +62,7 @@
 #include <linux/dcma.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -241,12 +242,18 @@ static int bench_a_devs(struct bench_dev *devs[2])
  * a request gets its buffer from the page allocator instead; that counts
  * as a failure of the area.
  */
-static bool bench_inside(struct bench_dev *b, void *cpu, size_t size)
+static bool bench_inside_phys(struct bench_dev *b, phys_addr_t phys,
+			      size_t size)
 {
-	unsigned long pfn = PHYS_PFN(bench_phys(cpu));
+	unsigned long pfn = PHYS_PFN(phys);
 
 	return pfn >= b->base_pfn &&
 	       pfn + (PAGE_ALIGN(size) >> PAGE_SHIFT) <= b->base_pfn + b->nr_pages;
+}
+
+static bool bench_inside(struct bench_dev *b, void *cpu, size_t size)
+{
+	return bench_inside_phys(b, bench_phys(cpu), size);
 }
 
 /*
@@ -884,8 +891,8 @@ static int bench_parts(size_t size, int n)
 	size_t align = PAGE_SIZE << min_t(unsigned int, order,
 					  CONFIG_CMA_ALIGNMENT);
 	struct bench_dev *devs[2];
+	dma_addr_t handle, *handles;
 	struct dcma_buffer *buf;
-	dma_addr_t handle;
 	struct page *page;
 	int i, k, ret, outside = 0;
 	void *cpu;
@@ -915,19 +922,29 @@ static int bench_parts(size_t size, int n)
 	}
 	region_ns = bench_mean(t0, n);
 
+	/* where each DMA API buffer was, checked once the clock is read */
+	handles = kvmalloc_array(n, sizeof(*handles), GFP_KERNEL);
+	if (!handles)
+		return -ENOMEM;
 	for (k = 0; k < 2; k++) {
 		t0 = ktime_get_ns();
 		for (i = 0; i < n; i++) {
 			cpu = dma_alloc_coherent(devs[k]->dev, size, &handle,
 						 GFP_KERNEL | __GFP_NOWARN);
 			if (!cpu)
-				return -ENOMEM;
-			outside += !bench_inside(devs[k], cpu, size);
+				goto out_free_handles;
+			handles[i] = handle;
 			dma_free_coherent(devs[k]->dev, size, cpu, handle);
-			cond_resched();
+			if (!(i % 64))
+				cond_resched();
 		}
 		dma_ns[k] = bench_mean(t0, n);
+		for (i = 0; i < n; i++)
+			outside += !bench_inside_phys(devs[k],
+					dma_to_phys(devs[k]->dev, handles[i]),
+					size);
 	}
+	kvfree(handles);
 
 	cpu = dma_alloc_coherent(devs[0]->dev, size, &handle, GFP_KERNEL);
 	if (!cpu)
@@ -946,6 +963,10 @@ static int bench_parts(size_t size, int n)
 		     region_ns, dma_ns[0], dma_ns[1]);
 	bench_printf("memset_ns=%llu outside=%d\n", memset_ns, outside);
 	return 0;
+
+out_free_handles:
+	kvfree(handles);
+	return -ENOMEM;
 }
 
 static int bench_run(char *cmd)
