@@ -78,11 +78,16 @@ bool dcma_pool_holds(struct dcma_region *r, unsigned long pfn,
 	       find_next_zero_bit(r->pool, b + nr, b) >= b + nr;
 }
 
-/* Queue the worker when the pool is off its target, under the lock */
+/*
+ * Queue the worker when the pool is off its target, under the lock.  It
+ * is pending already after most allocations and puts, which then need
+ * not go into the workqueue to find it so.
+ */
 static void dcma_pool_kick(struct dcma_region *r)
 {
 	lockdep_assert_held(&r->lock);
-	if (r->pool_pages != r->pool_target)
+	if (r->pool_pages != r->pool_target &&
+	    !delayed_work_pending(&r->pool_work))
 		queue_delayed_work(system_unbound_wq, &r->pool_work,
 				   DCMA_POOL_DELAY);
 }
