@@ -297,21 +297,17 @@ static int dcma_range_claim(struct dcma_region *r, struct dcma_buffer *buf,
 }
 
 /*
- * Pick a range and, for a reusable region, claim the pages the pool
- * does not already hold.  A range all in the pool is taken under the
- * region's lock alone, so the common case never waits for a claim in
- * progress or for the pool worker.  A candidate whose pages stay busy
- * is kept allocated while the next one is picked, so that the allocator
- * cannot offer it again, and the next candidates are pageblock aligned:
- * alloc_contig_range() fails for a whole pageblock, so the retry must
- * start in another one rather than a page further on.  All the busy
- * candidates are given back at the end.  On success @buf, whose fields
- * but its pfn are set, gets the range and goes into the buffers.
+ * The candidate range at buf->pfn must be claimed (dcma_range_pick() said
+ * so): claim it, and while a candidate's pages stay busy keep it
+ * allocated, so that the allocator cannot offer it again, and pick the
+ * next one, pageblock aligned: alloc_contig_range() fails for a whole
+ * pageblock, so the retry must start in another one rather than a page
+ * further on.  All the busy candidates are given back at the end.
  * Returns 0 or -errno, and the number of busy candidates in *@retries.
  */
-static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
-			    unsigned long nr, unsigned long align, gfp_t gfp,
-			    int *retries)
+static int dcma_range_claim_busy(struct dcma_region *r,
+				 struct dcma_buffer *buf, unsigned long nr,
+				 unsigned long align, gfp_t gfp, int *retries)
 {
 	unsigned long busy[DCMA_CLAIM_TRIES], migrated = 0, hits = 0;
 	int nr_busy = 0, ret, i;
@@ -319,21 +315,6 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 	bool claim;
 
 	for (;;) {
-		ret = dcma_node_get(r, &node, gfp);
-		if (ret)
-			break;
-		if (nr_busy)
-			align = max_t(unsigned long, align, pageblock_nr_pages);
-		ret = dcma_range_pick(r, buf, nr, align, node, &hits, &claim);
-		if (ret) {
-			dcma_stat_add(r, nr_busy ? DCMA_FAILS_BUSY :
-				      DCMA_FAILS_NOSPACE, 1);
-			break;
-		}
-		/* the allocator has the node now */
-		node = NULL;
-		if (!claim)
-			break;
 		ret = dcma_range_claim(r, buf, nr, gfp, &migrated, &hits);
 		if (!ret)
 			break;
@@ -344,6 +325,19 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 			dcma_stat_add(r, DCMA_FAILS_BUSY, 1);
 			break;
 		}
+		ret = dcma_node_get(r, &node, gfp);
+		if (ret)
+			break;
+		align = max_t(unsigned long, align, pageblock_nr_pages);
+		ret = dcma_range_pick(r, buf, nr, align, node, &hits, &claim);
+		if (ret) {
+			dcma_stat_add(r, DCMA_FAILS_BUSY, 1);
+			break;
+		}
+		/* the allocator has the node now */
+		node = NULL;
+		if (!claim)
+			break;
 	}
 	dcma_stat_add(r, DCMA_PAGES_MIGRATED, migrated);
 	dcma_stat_add(r, DCMA_PAGES_FROM_POOL, hits);
@@ -353,6 +347,41 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 	dcma_node_free(r, node);
 	*retries = nr_busy;
 	return ret;
+}
+
+/*
+ * Pick a range and, for a reusable region, claim the pages the pool
+ * does not already hold.  A range all in the pool is taken under the
+ * region's lock alone, so the common case never waits for a claim in
+ * progress or for the pool worker; the rest is dcma_range_claim_busy()'s.
+ * On success @buf, whose fields but its pfn are set, gets the range and
+ * goes into the buffers.  Returns 0 or -errno, and the number of busy
+ * candidates in *@retries.
+ */
+static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
+			    unsigned long nr, unsigned long align, gfp_t gfp,
+			    int *retries)
+{
+	unsigned long hits = 0;
+	void *node = NULL;
+	bool claim;
+	int ret;
+
+	*retries = 0;
+	ret = dcma_node_get(r, &node, gfp);
+	if (ret)
+		return ret;
+	ret = dcma_range_pick(r, buf, nr, align, node, &hits, &claim);
+	if (ret) {
+		dcma_stat_add(r, DCMA_FAILS_NOSPACE, 1);
+		dcma_node_free(r, node);
+		return ret;
+	}
+	if (claim)
+		return dcma_range_claim_busy(r, buf, nr, align, gfp, retries);
+	if (hits)
+		dcma_stat_add(r, DCMA_PAGES_FROM_POOL, hits);
+	return 0;
 }
 
 static void dcma_account_latency(struct dcma_region *r, u64 ns,
