@@ -82,6 +82,8 @@ struct dcma_rule {
  * @rules: the rules that match it, in the order they are tried
  * @nr_rules: entries in @rules
  * @dt_rules: the device-tree rules, owned by the binding
+ * @dma_rule: the DMA API's rule (the first for kind ""), or NULL; worked
+ *	out once, when the binding is made, for the allocation path
  * @warned: regions (by index) already reported beyond the DMA mask
  * @said_fallback: the device was told it falls back to the normal path
  */
@@ -92,6 +94,7 @@ struct dcma_binding {
 	const struct dcma_rule *rules[DCMA_MAX_RULES];
 	int nr_rules;
 	struct dcma_rule *dt_rules;
+	const struct dcma_rule *dma_rule;
 	unsigned long warned;
 	unsigned long said_fallback;
 };
@@ -292,6 +295,25 @@ static struct dcma_binding *dcma_binding_lookup(struct device *dev)
 	return NULL;
 }
 
+/*
+ * The first rule of @b for @kind, or NULL; under rcu_read_lock(), or
+ * before @b is published
+ */
+static const struct dcma_rule *dcma_rule_for(const struct dcma_binding *b,
+					     const char *kind)
+{
+	int i;
+
+	for (i = 0; i < b->nr_rules; i++) {
+		const char *pattern = b->rules[i]->spec.kind;
+
+		if (*kind ? *pattern && glob_match(pattern, kind) :
+			    !*pattern || !strcmp(pattern, "*"))
+			return b->rules[i];
+	}
+	return NULL;
+}
+
 static void dcma_binding_free(struct dcma_binding *b)
 {
 	kfree(b->dt_rules);
@@ -360,6 +382,7 @@ static void dcma_bind(struct device *dev, const struct device_driver *drv)
 	nr_dt = dcma_dt_rules(dev, &b->dt_rules);
 	for (i = 0; i < nr_dt && b->nr_rules < DCMA_MAX_RULES; i++)
 		b->rules[b->nr_rules++] = &b->dt_rules[i];
+	b->dma_rule = dcma_rule_for(b, "");
 
 	mutex_lock(&dcma_bind_lock);
 	old = dcma_binding_lookup(dev);
@@ -487,22 +510,6 @@ static int __init dcma_bind_init(void)
 }
 postcore_initcall_sync(dcma_bind_init);
 
-/* The first rule for @kind, or NULL; under rcu_read_lock() */
-static const struct dcma_rule *dcma_rule_for(const struct dcma_binding *b,
-					     const char *kind)
-{
-	int i;
-
-	for (i = 0; i < b->nr_rules; i++) {
-		const char *pattern = b->rules[i]->spec.kind;
-
-		if (*kind ? *pattern && glob_match(pattern, kind) :
-			    !*pattern || !strcmp(pattern, "*"))
-			return b->rules[i];
-	}
-	return NULL;
-}
-
 static bool dcma_region_within_mask(struct device *dev,
 				    const struct dcma_region *r)
 {
@@ -517,13 +524,14 @@ static bool dcma_region_within_mask(struct device *dev,
 
 /**
  * struct dcma_choice - what a request of a bound device may use
- * @regions: the regions within the device's DMA mask, in order
+ * @regions: the regions within the device's DMA mask, in order, by their
+ *	index in dcma_regions[] (small, so the choice is cheap to set up)
  * @nr_regions: entries in @regions
  * @fallback: the rule lets a request go down the normal path when full
  * @bound: the device has a rule for the kind
  */
 struct dcma_choice {
-	struct dcma_region *regions[DCMA_RULE_REGIONS];
+	u8 regions[DCMA_RULE_REGIONS];
 	int nr_regions;
 	bool fallback;
 	bool bound;
@@ -544,6 +552,7 @@ static void dcma_choose(struct device *dev, const char *kind,
 	struct dcma_region *r;
 	int i;
 
+	BUILD_BUG_ON(U8_MAX + 1 < DCMA_MAX_REGIONS);
 	/* @c->regions is read up to @c->nr_regions alone */
 	c->nr_regions = 0;
 	c->fallback = false;
@@ -552,7 +561,7 @@ static void dcma_choose(struct device *dev, const char *kind,
 		return;
 	rcu_read_lock();
 	b = dcma_binding_lookup(dev);
-	rule = b ? dcma_rule_for(b, kind) : NULL;
+	rule = !b ? NULL : *kind ? dcma_rule_for(b, kind) : b->dma_rule;
 	if (!rule)
 		goto out_unlock;
 	c->bound = true;
@@ -560,7 +569,7 @@ static void dcma_choose(struct device *dev, const char *kind,
 	for (i = 0; i < rule->nr_regions; i++) {
 		r = rule->regions[i];
 		if (dcma_region_within_mask(dev, r)) {
-			c->regions[c->nr_regions++] = r;
+			c->regions[c->nr_regions++] = r - dcma_regions;
 			continue;
 		}
 		if (!test_and_set_bit(r - dcma_regions, &b->warned))
@@ -598,8 +607,9 @@ static struct dcma_buffer *dcma_choice_alloc(struct device *dev,
 		owner = name;
 	}
 	for (i = 0; i < c->nr_regions; i++) {
-		buf = __dcma_region_alloc(c->regions[i], size, align,
-					  gfp | __GFP_NOWARN, owner, dma_ref);
+		buf = __dcma_region_alloc(&dcma_regions[c->regions[i]], size,
+					  align, gfp | __GFP_NOWARN, owner,
+					  dma_ref);
 		if (!IS_ERR(buf))
 			return buf;
 	}
