@@ -688,10 +688,11 @@ bool dma_alloc_from_dcma(struct device *dev, size_t size, gfp_t gfp,
 bool dma_release_from_dcma(struct device *dev, struct page *page, size_t size)
 {
 	phys_addr_t phys = page_to_phys(page);
+	struct dcma_region *r = dcma_region_of(phys);
 
-	if (!dcma_region_of(phys))
+	if (!r)
 		return false;
-	dcma_put_owned(phys, dev_name(dev));
+	__dcma_put_owned(r, phys, dev_name(dev));
 	return true;
 }
 

@@ -599,7 +599,8 @@ static const char *dcma_put_refused(const struct dcma_buffer *buf,
 }
 
 /*
- * Find the live buffer starting at @phys and, under the region's lock,
+ * Find the live buffer starting at @phys in @r (dcma_region_of(@phys),
+ * NULL outside the regions) and, under the region's lock,
  * take a reference or drop one, as @op says; @who names the caller for
  * DCMA_REF_PUT_OWNER's messages.  Returns the buffer after a get, or after
  * a put that dropped its last reference (it is then out of the tree and
@@ -607,7 +608,8 @@ static const char *dcma_put_refused(const struct dcma_buffer *buf,
  * live buffer starts at @phys, or ERR_PTR(-EINVAL) for a put refused by
  * dcma_put_refused(); each error says so once, ratelimited.
  */
-static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys,
+static struct dcma_buffer *dcma_buffer_ref(struct dcma_region *r,
+					   phys_addr_t phys,
 					   enum dcma_ref_op op,
 					   const char *who)
 {
@@ -615,7 +617,6 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys,
 		[DCMA_REF_GET] = "dcma_get", [DCMA_REF_PUT] = "dcma_put",
 		[DCMA_REF_PUT_OWNER] = "free",
 	};
-	struct dcma_region *r = dcma_region_of(phys);
 	struct dcma_buffer *buf = NULL, *ret = NULL;
 	const char *refused = NULL;
 	unsigned long flags;
@@ -663,7 +664,8 @@ static struct dcma_buffer *dcma_buffer_ref(phys_addr_t phys,
  */
 struct dcma_buffer *dcma_buffer_get(phys_addr_t phys)
 {
-	struct dcma_buffer *buf = dcma_buffer_ref(phys, DCMA_REF_GET, NULL);
+	struct dcma_buffer *buf = dcma_buffer_ref(dcma_region_of(phys), phys,
+						  DCMA_REF_GET, NULL);
 
 	return IS_ERR(buf) ? NULL : buf;
 }
@@ -680,7 +682,8 @@ struct dcma_buffer *dcma_buffer_get(phys_addr_t phys)
  */
 int dcma_get(phys_addr_t phys)
 {
-	return PTR_ERR_OR_ZERO(dcma_buffer_ref(phys, DCMA_REF_GET, NULL));
+	return PTR_ERR_OR_ZERO(dcma_buffer_ref(dcma_region_of(phys), phys,
+					       DCMA_REF_GET, NULL));
 }
 EXPORT_SYMBOL_GPL(dcma_get);
 
@@ -782,7 +785,8 @@ void dcma_held_work(struct work_struct *work)
  */
 int dcma_put(phys_addr_t phys)
 {
-	struct dcma_buffer *buf = dcma_buffer_ref(phys, DCMA_REF_PUT, NULL);
+	struct dcma_buffer *buf = dcma_buffer_ref(dcma_region_of(phys), phys,
+						  DCMA_REF_PUT, NULL);
 
 	if (IS_ERR_OR_NULL(buf))
 		return PTR_ERR_OR_ZERO(buf);
@@ -790,6 +794,22 @@ int dcma_put(phys_addr_t phys)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(dcma_put);
+
+/*
+ * dcma_put_owned() of a buffer in @r, which the caller found with
+ * dcma_region_of(@phys) already (NULL outside the regions).  Context and
+ * return as dcma_put_owned().
+ */
+int __dcma_put_owned(struct dcma_region *r, phys_addr_t phys, const char *who)
+{
+	struct dcma_buffer *buf = dcma_buffer_ref(r, phys, DCMA_REF_PUT_OWNER,
+						  who);
+
+	if (IS_ERR_OR_NULL(buf))
+		return PTR_ERR_OR_ZERO(buf);
+	dcma_buffer_release(buf, true);
+	return 0;
+}
 
 /**
  * dcma_put_owned() - drop the owner's reference to a buffer
@@ -806,12 +826,7 @@ EXPORT_SYMBOL_GPL(dcma_put);
  */
 int dcma_put_owned(phys_addr_t phys, const char *who)
 {
-	struct dcma_buffer *buf = dcma_buffer_ref(phys, DCMA_REF_PUT_OWNER, who);
-
-	if (IS_ERR_OR_NULL(buf))
-		return PTR_ERR_OR_ZERO(buf);
-	dcma_buffer_release(buf, true);
-	return 0;
+	return __dcma_put_owned(dcma_region_of(phys), phys, who);
 }
 EXPORT_SYMBOL_GPL(dcma_put_owned);
 

@@ -279,6 +279,7 @@ unsigned long dcma_pool_next_gap(struct dcma_region *r, unsigned long pfn,
 				 unsigned long end, unsigned long *run_end);
 unsigned long dcma_pool_target(struct dcma_region *r);
 struct dcma_buffer *dcma_buffer_get(phys_addr_t phys);
+int __dcma_put_owned(struct dcma_region *r, phys_addr_t phys, const char *who);
 struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 					size_t size, size_t align, gfp_t gfp,
 					const char *owner, bool owner_ref);
