@@ -235,10 +235,10 @@ def report(out, size, n, result):
                 "CPU 0, counted from QEMU's execution log\n")
         for ph, what in LOOPS.items():
             f.write(f"\n## {what}: {total[ph] / n:.0f} per round\n")
-            base = incl[ph].most_common(1)[0][1] if incl[ph] else 0
             f.write("inclusive  calls  function\n")
             for fn, c in incl[ph].most_common():
-                if c == base or c / n < 1:
+                # the frames the loop runs in were entered before it
+                if not ncalls[ph][fn] or c / n < 1:
                     continue
                 f.write(f"{c / n:9.1f} {ncalls[ph][fn] / n:6.2f}"
                         f"  {fn}\n")
