@@ -26,7 +26,11 @@
  * allocates.  outside counts opens whose buffers were not where they
  * belong: for dcma, four buffers of vivid.0 in its region (debugfs
  * buffers); for mainline, the default area's "used" grown by the four
- * buffers.  fail counts opens that did not reach a frame.
+ * buffers.  fail counts opens that did not reach a frame; each says why
+ * in a line of its own:
+ *
+ *   info camera-fail step=open|S_FMT|REQBUFS|QBUF|STREAMON|DQBUF err=ERRNO
+ *        (message)
  *
  * "stream" is what "make run" shows: one stream of N frames, a line for
  * each frame as it is dequeued, so that the region can be looked at
@@ -144,6 +148,13 @@ static void close_stream(int fd, unsigned char **map, size_t size)
 }
 
 /* One open to the first frame on @a; false if it got no frame */
+/* Why an open did not reach a frame: the step and its error */
+static void open_failed(const char *step, int err)
+{
+	printf("info camera-fail step=%s err=%d (%s)\n", step, -err,
+	       strerror(-err));
+}
+
 static bool one_open(struct area *a, unsigned int w, unsigned int h,
 		     bool pressure)
 {
@@ -156,6 +167,7 @@ static bool one_open(struct area *a, unsigned int w, unsigned int h,
 	struct v4l2_format fmt;
 	struct v4l2_buffer b;
 	bool ok = false, where;
+	int err;
 
 	if (pressure)
 		a->lent_sum += wait_lent(a) * 100 / a->pages;
@@ -164,17 +176,37 @@ static bool one_open(struct area *a, unsigned int w, unsigned int h,
 
 	t0 = now_ns();
 	fd = open_vivid(0);
-	if (fd < 0)
+	if (fd < 0) {
+		open_failed("open", -ENODEV);
 		return false;
+	}
 	ioctl(fd, VIDIOC_S_CTRL, &osd);
-	if (set_format(fd, w, h, &fmt) || reqbufs(fd, V4L2_MEMORY_MMAP, NBUF) != NBUF)
+	err = set_format(fd, w, h, &fmt);
+	if (err) {
+		open_failed("S_FMT", err);
 		goto out_close;
+	}
+	err = reqbufs(fd, V4L2_MEMORY_MMAP, NBUF);
+	if (err != NBUF) {
+		open_failed("REQBUFS", err < 0 ? err : -ENOBUFS);
+		goto out_close;
+	}
 	t_alloc = now_ns();
 	size = fmt.fmt.pix.sizeimage;
-	if (queue_mmap(fd, NBUF, size, map, false) ||
-	    ioctl(fd, VIDIOC_STREAMON, &type) ||
-	    dqbuf(fd, V4L2_MEMORY_MMAP, &b))
+	err = queue_mmap(fd, NBUF, size, map, false);
+	if (err) {
+		open_failed("QBUF", err);
 		goto out_close;
+	}
+	if (ioctl(fd, VIDIOC_STREAMON, &type)) {
+		open_failed("STREAMON", -errno);
+		goto out_close;
+	}
+	err = dqbuf(fd, V4L2_MEMORY_MMAP, &b);
+	if (err) {
+		open_failed("DQBUF", err);
+		goto out_close;
+	}
 	t_frame = now_ns();
 	ok = true;
 	a->lat[a->n] = t_frame - t0;
