@@ -142,9 +142,22 @@ class Blocks:
     as its latest translation.
     """
 
-    def __init__(self):
+    def __init__(self, arch):
         self.tbs = {}
         self.cur = None
+        self.x86 = arch == "x86_64"
+
+    def mnemonic(self, words):
+        """The mnemonic of "ADDR: [BYTES...] MNEMONIC OPERANDS" """
+        words = words[1:]
+        if not self.x86:
+            # arm64: one 32-bit word of code, then the mnemonic
+            return words[1] if len(words) > 1 else ""
+        # x86: the code bytes, two hex digits each
+        for w in words:
+            if len(w) != 2 or any(c not in "0123456789abcdef" for c in w):
+                return w
+        return ""
 
     def line(self, line):
         """Takes one log line; False if it was not in_asm output."""
@@ -156,7 +169,7 @@ class Blocks:
         if line.startswith("0x"):
             words = line.split()
             self.cur.append((int(words[0].rstrip(":"), 16),
-                             words[2] if len(words) > 2 else ""))
+                             self.mnemonic(words)))
             return True
         if self.cur:
             self.tbs[self.cur[0][0]] = (len(self.cur), self.cur[-1][1])
@@ -264,7 +277,7 @@ def main():
             die("the guest logged no rounds")
         # the logs in the order QEMU wrote them: the boot's in_asm, then
         # each size's exec log followed by the in_asm of what came after
-        blks = Blocks()
+        blks = Blocks(arch)
         blks.read(asms[0])
         for k, (size, log) in enumerate(logs.items()):
             out = os.path.join(outdir, f"insns-{size}.txt")
