@@ -6,8 +6,11 @@
  * pages, each described by one node.  Every hole sits in two rbtrees: one
  * ordered by first pfn, used to find and merge the neighbours of a freed
  * range, and one ordered by (size, first pfn), used to find the best fit.
- * Nodes that describe no hole wait on a spare list; the allocator owns
- * exactly (live allocations + 1) nodes (see allocator.h).
+ * Nodes that describe no hole wait on a spare list.  The allocator owns
+ * at least (live allocations + 1) nodes, so that a free always has one
+ * for a new hole, and at most two more, so that a steady stream of
+ * allocations and frees of one size hands no node to and fro (see
+ * allocator.h).
  *
  * Placement rule for a request of @nr pages aligned to @align (a power of
  * two, applied to the absolute pfn).  A hole "fits" when it holds an
@@ -80,6 +83,8 @@ struct dcma_bf_hole {
  * @nr_pages: pages in the region
  * @free_pages: pages in all holes
  * @nr_holes: number of holes
+ * @nr_nodes: nodes owned: the holes' and the spares
+ * @nr_allocs: live allocations
  */
 struct dcma_bf {
 	struct rb_root by_addr;
@@ -89,6 +94,8 @@ struct dcma_bf {
 	unsigned long nr_pages;
 	unsigned long free_pages;
 	unsigned long nr_holes;
+	unsigned long nr_nodes;
+	unsigned long nr_allocs;
 };
 
 static inline struct dcma_bf_hole *addr_hole(struct rb_node *node)
@@ -266,6 +273,8 @@ static void *dcma_bf_create(unsigned long base_pfn, unsigned long nr_pages,
 	bf->nr_pages = nr_pages;
 	bf->free_pages = nr_pages;
 	bf->nr_holes = 0;
+	bf->nr_nodes = 1;
+	bf->nr_allocs = 0;
 	bf_insert(bf, node, base_pfn, nr_pages);
 	return bf;
 }
@@ -291,10 +300,17 @@ static int dcma_bf_alloc(void *state, unsigned long nr, unsigned long align,
 	struct dcma_bf_hole *h;
 	unsigned long mask, head, tail, start;
 
-	if (WARN_ON_ONCE(!node) || !nr || !is_power_of_2(align))
+	if (node) {
+		bf_put_spare(bf, node);
+		bf->nr_nodes++;
+	}
+	if (!nr || !is_power_of_2(align))
 		return -EINVAL;
 	if (nr > bf->free_pages)
 		return -ENOMEM;
+	/* one node for each allocation and one more, after this one too */
+	if (bf->nr_nodes < bf->nr_allocs + 2)
+		return -EAGAIN;
 
 	mask = align - 1;
 	h = bf_choose(bf, nr, mask);
@@ -306,22 +322,20 @@ static int dcma_bf_alloc(void *state, unsigned long nr, unsigned long align,
 	tail = h->nr - head - nr;
 
 	if (head && tail) {
-		/* The head stays in @h, the tail takes the new node. */
+		/* The head stays in @h, the tail takes a spare node. */
 		bf_resize(bf, h, h->start, head);
-		bf_insert(bf, node, start + nr, tail);
+		bf_insert(bf, bf_get_spare(bf), start + nr, tail);
+	} else if (head) {
+		bf_resize(bf, h, h->start, head);
+	} else if (tail) {
+		bf_resize(bf, h, start + nr, tail);
 	} else {
-		if (head) {
-			bf_resize(bf, h, h->start, head);
-		} else if (tail) {
-			bf_resize(bf, h, start + nr, tail);
-		} else {
-			bf_remove(bf, h);
-			bf_put_spare(bf, h);
-		}
-		bf_put_spare(bf, node);
+		bf_remove(bf, h);
+		bf_put_spare(bf, h);
 	}
 
 	bf->free_pages -= nr;
+	bf->nr_allocs++;
 	*pfn = start;
 	return 0;
 }
@@ -358,29 +372,34 @@ static void *dcma_bf_free(void *state, unsigned long pfn, unsigned long nr)
 	join_prev = prev && prev->start + prev->nr == pfn;
 	join_next = next && next->start == pfn + nr;
 	bf->free_pages += nr;
+	bf->nr_allocs--;
 
 	if (join_prev && join_next) {
 		bf_remove(bf, next);
 		bf_resize(bf, prev, prev->start, prev->nr + nr + next->nr);
-		return next;
-	}
-
-	if (join_prev) {
+		bf_put_spare(bf, next);
+	} else if (join_prev) {
 		bf_resize(bf, prev, prev->start, prev->nr + nr);
 	} else if (join_next) {
 		bf_resize(bf, next, pfn, nr + next->nr);
 	} else {
 		h = bf_get_spare(bf);
-		/* Cannot happen while the caller keeps to the node contract. */
+		/* Cannot happen: ->alloc() keeps a node for every free. */
 		if (WARN_ON_ONCE(!h)) {
 			bf->free_pages -= nr;
+			bf->nr_allocs++;
 			return NULL;
 		}
 		bf_insert(bf, h, pfn, nr);
 	}
 
+	/* Two nodes more than the allocations are enough. */
+	if (bf->nr_nodes <= bf->nr_allocs + 2)
+		return NULL;
 	h = bf_get_spare(bf);
-	WARN_ON_ONCE(!h);
+	if (WARN_ON_ONCE(!h))
+		return NULL;
+	bf->nr_nodes--;
 	return h;
 }
 

@@ -12,17 +12,20 @@
  * Memory and locking contract:
  *
  * - ->alloc() and ->free() run under the region's spinlock: they must not
- *   sleep, allocate memory or fail for lack of memory.
+ *   sleep or allocate memory.
  * - An allocator that needs per-range bookkeeping (a hole node) declares
- *   its size in ->node_size.  The caller allocates one such node, outside
- *   the lock, before every ->alloc() and hands it over, its contents
- *   undefined (the allocator sets what it uses); a successful
- *   ->alloc() keeps it, a failed one leaves it with the caller.  Every
- *   ->free() hands one node back, which the caller frees after dropping
- *   the lock.  With one more node given to ->create(), an allocator thus
- *   always owns exactly (live allocations + 1) nodes, and since a range of
- *   pages never has more free holes than allocations plus one, it never
- *   runs out.
+ *   its size in ->node_size and keeps the nodes it is given: the first
+ *   from ->create(), the others from ->alloc() calls that asked for one.
+ *   An ->alloc() that needs a node it does not have changes nothing and
+ *   returns -EAGAIN; the caller allocates one outside the lock, its
+ *   contents undefined (the allocator sets what it uses), and calls again
+ *   with it.  A node handed to ->alloc() is the allocator's whatever the
+ *   call returns.  ->free() needs no node; it hands back one it no longer
+ *   needs, or NULL, and the caller frees it after dropping the lock.  An
+ *   allocator keeps enough nodes for the frees to come (a range of pages
+ *   never has more free holes than allocations plus one) and should give
+ *   back what goes beyond a small slack, so that a steady stream of
+ *   allocations and frees neither sleeps nor hands nodes to and fro.
  */
 #ifndef _KERNEL_DMA_DCMA_ALLOCATOR_H
 #define _KERNEL_DMA_DCMA_ALLOCATOR_H
@@ -57,12 +60,13 @@ struct dcma_alloc_info {
  *	entirely free.  May sleep.
  * @alloc: find @nr free page frames whose first pfn is a multiple of
  *	@align (a power of two), mark them used and store the first pfn in
- *	*@pfn.  Takes ownership of @node on success.  Returns 0, -ENOMEM
- *	when no such run exists, or -EINVAL when @nr is 0 or @align is not
- *	a power of two.
+ *	*@pfn.  @node is NULL, or a node the allocator asked for (see
+ *	above), which it keeps.  Returns 0, -ENOMEM when no such run
+ *	exists, -EAGAIN when it needs a node and @node is NULL, or -EINVAL
+ *	when @nr is 0 or @align is not a power of two.
  * @free: mark [@pfn, @pfn + @nr) free again; the range must be exactly
- *	one earlier allocation.  Returns a node for the caller to free
- *	(NULL when @node_size is 0).
+ *	one earlier allocation.  Returns a node for the caller to free, or
+ *	NULL.
  * @info: fill *@info.
  */
 struct dcma_allocator_ops {

@@ -179,7 +179,8 @@ static void dcma_spare_free(void **spare, mempool_t *pool, void *p)
 /* Free a bookkeeping node the allocator handed back, if it did */
 static void dcma_node_free(struct dcma_region *r, void *node)
 {
-	dcma_spare_free(&r->spare_node, r->node_spares, node);
+	if (node)
+		mempool_free(node, r->node_spares);
 }
 
 static void dcma_buf_free(struct dcma_region *r, struct dcma_buffer *buf)
@@ -233,44 +234,52 @@ static void dcma_buffer_insert(struct dcma_region *r, struct dcma_buffer *buf)
 	r->nr_buffers++;
 }
 
-/* A spare node for the allocator in *@node, unless it has one or needs none */
-static int dcma_node_get(struct dcma_region *r, void **node, gfp_t gfp)
-{
-	if (*node || !r->ops->node_size)
-		return 0;
-	*node = dcma_spare_alloc(&r->spare_node, r->node_spares, gfp);
-	if (*node)
-		return 0;
-	dcma_stat_add(r, DCMA_FAILS_NOMEM, 1);
-	return -ENOMEM;
-}
-
 /*
  * One candidate range for @buf, under the region's lock: the allocator
  * picks it at buf->pfn and, when the pool holds all of it (or the
  * region is exclusive), it is the buffer's with nothing to claim or wait
  * for, and @buf goes into the tree; otherwise *@claim says it must be
- * claimed.  Adds the pages the pool provided to *@hits.  Returns 0 or
- * the allocator's -errno.
+ * claimed.  An allocator that asks for a bookkeeping node gets one from
+ * the region's mempool, allocated outside the lock.  Adds the pages the
+ * pool provided to *@hits.  Counts a failure as @fail_item, or as
+ * DCMA_FAILS_NOMEM when no node could be had, and returns 0 or -errno.
  */
 static int dcma_range_pick(struct dcma_region *r, struct dcma_buffer *buf,
-			   unsigned long nr, unsigned long align, void *node,
-			   unsigned long *hits, bool *claim)
+			   unsigned long nr, unsigned long align, gfp_t gfp,
+			   enum dcma_stat_item fail_item, unsigned long *hits,
+			   bool *claim)
 {
 	unsigned long flags;
+	void *node = NULL;
 	int ret;
 
-	spin_lock_irqsave(&r->lock, flags);
-	ret = r->ops->alloc(r->alloc_state, nr, align, &buf->pfn, node);
-	*claim = !ret && r->reusable && !dcma_pool_holds(r, buf->pfn, nr);
-	if (!ret && !*claim) {
-		if (r->reusable) {
-			dcma_pool_take_all(r, buf->pfn, nr);
-			*hits += nr;
+	for (;;) {
+		spin_lock_irqsave(&r->lock, flags);
+		ret = r->ops->alloc(r->alloc_state, nr, align, &buf->pfn,
+				    node);
+		*claim = !ret && r->reusable &&
+			 !dcma_pool_holds(r, buf->pfn, nr);
+		if (!ret && !*claim) {
+			if (r->reusable) {
+				dcma_pool_take_all(r, buf->pfn, nr);
+				*hits += nr;
+			}
+			dcma_buffer_insert(r, buf);
 		}
-		dcma_buffer_insert(r, buf);
+		spin_unlock_irqrestore(&r->lock, flags);
+		/* an allocator with no nodes, or given one, never asks */
+		if (ret != -EAGAIN || WARN_ON_ONCE(node || !r->node_spares))
+			break;
+		node = mempool_alloc(r->node_spares,
+				     gfpflags_allow_blocking(gfp) ?
+				     GFP_KERNEL : GFP_NOWAIT);
+		if (!node) {
+			dcma_stat_add(r, DCMA_FAILS_NOMEM, 1);
+			return -ENOMEM;
+		}
 	}
-	spin_unlock_irqrestore(&r->lock, flags);
+	if (ret)
+		dcma_stat_add(r, fail_item, 1);
 	return ret;
 }
 
@@ -311,7 +320,6 @@ static int dcma_range_claim_busy(struct dcma_region *r,
 {
 	unsigned long busy[DCMA_CLAIM_TRIES], migrated = 0, hits = 0;
 	int nr_busy = 0, ret, i;
-	void *node = NULL;
 	bool claim;
 
 	for (;;) {
@@ -325,18 +333,10 @@ static int dcma_range_claim_busy(struct dcma_region *r,
 			dcma_stat_add(r, DCMA_FAILS_BUSY, 1);
 			break;
 		}
-		ret = dcma_node_get(r, &node, gfp);
-		if (ret)
-			break;
 		align = max_t(unsigned long, align, pageblock_nr_pages);
-		ret = dcma_range_pick(r, buf, nr, align, node, &hits, &claim);
-		if (ret) {
-			dcma_stat_add(r, DCMA_FAILS_BUSY, 1);
-			break;
-		}
-		/* the allocator has the node now */
-		node = NULL;
-		if (!claim)
+		ret = dcma_range_pick(r, buf, nr, align, gfp, DCMA_FAILS_BUSY,
+				      &hits, &claim);
+		if (ret || !claim)
 			break;
 	}
 	dcma_stat_add(r, DCMA_PAGES_MIGRATED, migrated);
@@ -344,7 +344,6 @@ static int dcma_range_claim_busy(struct dcma_region *r,
 
 	for (i = 0; i < nr_busy; i++)
 		dcma_range_free(r, busy[i], nr);
-	dcma_node_free(r, node);
 	*retries = nr_busy;
 	return ret;
 }
@@ -363,20 +362,14 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 			    int *retries)
 {
 	unsigned long hits = 0;
-	void *node = NULL;
 	bool claim;
 	int ret;
 
 	*retries = 0;
-	ret = dcma_node_get(r, &node, gfp);
+	ret = dcma_range_pick(r, buf, nr, align, gfp, DCMA_FAILS_NOSPACE,
+			      &hits, &claim);
 	if (ret)
 		return ret;
-	ret = dcma_range_pick(r, buf, nr, align, node, &hits, &claim);
-	if (ret) {
-		dcma_stat_add(r, DCMA_FAILS_NOSPACE, 1);
-		dcma_node_free(r, node);
-		return ret;
-	}
 	if (claim)
 		return dcma_range_claim_busy(r, buf, nr, align, gfp, retries);
 	if (hits)

@@ -124,10 +124,10 @@ struct dcma_stats {
  *	go (under @lock)
  * @held_work: looks at @held again every DCMA_HELD_DELAY
  * @buf_spares: struct dcma_buffer for allocations
- * @node_spares: the allocator's bookkeeping nodes, if it has any
+ * @node_spares: the allocator's bookkeeping nodes, if it has any, for
+ *	the ->alloc() calls that ask for one (allocator.h)
  * @spare_buf: a struct dcma_buffer the last put left for the next
  *	allocation, or NULL (xchg() and cmpxchg(), no lock)
- * @spare_node: an allocator node likewise
  * @claim_lock: serialises alloc_contig_range() within the region (two
  *	claims sharing a pageblock would otherwise fail each other with
  *	-EBUSY), so that a claim sees the @pool bits of its range change
@@ -169,7 +169,6 @@ struct dcma_region {
 	mempool_t *buf_spares;
 	mempool_t *node_spares;
 	void *spare_buf;
-	void *spare_node;
 
 	struct mutex claim_lock;	/* see @claim_lock above; before @lock */
 	struct dcma_stats __percpu *stats;

@@ -160,7 +160,7 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 		  unsigned long base, unsigned long total,
 		  struct churn_counts *c)
 {
-	int nlive = 0, i, j, pct;
+	int nlive = 0, i, j, pct, ret;
 	struct churn_buf *live = xmalloc(CHURN_LIVE * sizeof(*live));
 	unsigned char *used_map = xmalloc(total);
 	struct dcma_alloc_info info;
@@ -193,14 +193,19 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 			c->fits += total - used >= nr;
 			c->run_fits += run_fit;
 			c->afits += afit;
-			node = ops->node_size ? xmalloc(ops->node_size) : NULL;
-			if (!ops->alloc(state, nr, align, &live[nlive].pfn, node)) {
+			ret = ops->alloc(state, nr, align, &live[nlive].pfn,
+					 NULL);
+			/* a node when the allocator asks, which it keeps */
+			if (ret == -EAGAIN)
+				ret = ops->alloc(state, nr, align,
+						 &live[nlive].pfn,
+						 xmalloc(ops->node_size));
+			if (!ret) {
 				live[nlive].nr = nr;
 				memset(used_map + live[nlive].pfn - base, 1, nr);
 				used += nr;
 				nlive++;
 			} else {
-				free(node);
 				if (total - used >= nr) {
 					c->fit_fails++;
 					c->run_fit_fails += run_fit;

@@ -212,24 +212,49 @@ int hr_create(struct hregion *r, const struct dcma_allocator_ops *ops,
 	return 0;
 }
 
+static int hr_check_nodes(struct hregion *r, const char *after)
+{
+	size_t n = hr_nodes(r);
+
+	if (!r->ops->node_size ||
+	    (n >= r->nr_live + 1 && n <= r->nr_live + 1 + HR_NODE_SLACK))
+		return 0;
+	test_fail("after %s the allocator owns %zu nodes with %zu live allocations",
+		  after, n, r->nr_live);
+	node_violations++;
+	return -EINVAL;
+}
+
 int hr_alloc(struct hregion *r, unsigned long nr, unsigned long align,
 	     unsigned long *pfn)
 {
-	void *node = node_new(r->ops);
+	void *node = NULL;
 	int ret;
 
 	host_atomic++;
-	ret = r->ops->alloc(r->state, nr, align, pfn, node);
+	ret = r->ops->alloc(r->state, nr, align, pfn, NULL);
 	host_atomic--;
-	if (ret) {
-		/* Still ours: if the allocator kept it, ASan will tell. */
-		free(node);
-		return ret;
-	}
-	if (node)
+	if (ret == -EAGAIN && r->ops->node_size) {
+		/* The allocator asked for a node: it is the allocator's now. */
+		node = node_new(r->ops);
 		node_track(node, r);
-	live_add(r, *pfn, nr);
-	return 0;
+		r->nodes_given++;
+		host_atomic++;
+		ret = r->ops->alloc(r->state, nr, align, pfn, node);
+		host_atomic--;
+		if (ret == -EAGAIN) {
+			test_fail("->alloc() asked for a node again after it got one");
+			return -EINVAL;
+		}
+	} else if (ret == -EAGAIN) {
+		test_fail("%s (node_size 0) asked for a node", r->ops->name);
+		return -EINVAL;
+	}
+	if (!ret)
+		live_add(r, *pfn, nr);
+	if (hr_check_nodes(r, "->alloc()"))
+		return -EINVAL;
+	return ret;
 }
 
 void *hr_free_raw(struct hregion *r, unsigned long pfn, unsigned long nr)
@@ -260,29 +285,23 @@ int hr_free(struct hregion *r, unsigned long pfn)
 	r->nr_live--;
 
 	node = hr_free_raw(r, pfn, nr);
-	if (!r->ops->node_size) {
-		if (node) {
-			test_fail("%s (node_size 0) handed back a node",
-				  r->ops->name);
+	if (node && !r->ops->node_size) {
+		test_fail("%s (node_size 0) handed back a node", r->ops->name);
+		return -EINVAL;
+	}
+	if (node) {
+		e = node_find(node);
+		if (!e || e->r != r) {
+			test_fail("free of [%lu, +%lu) handed back %p, not a node it owns",
+				  pfn, nr, node);
+			node_violations++;
 			return -EINVAL;
 		}
-		return 0;
+		node_forget(e);
+		free(node);
+		r->nodes_back++;
 	}
-	e = node ? node_find(node) : NULL;
-	if (!e || e->r != r) {
-		test_fail("free of [%lu, +%lu) handed back %p, not a node it owns",
-			  pfn, nr, node);
-		node_violations++;
-		return -EINVAL;
-	}
-	node_forget(e);
-	free(node);
-	if (hr_nodes(r) != r->nr_live + 1) {
-		test_fail("allocator owns %zu nodes with %zu live allocations",
-			  hr_nodes(r), r->nr_live);
-		return -EINVAL;
-	}
-	return 0;
+	return hr_check_nodes(r, "->free()");
 }
 
 void hr_info(struct hregion *r, struct dcma_alloc_info *info)

@@ -69,12 +69,22 @@ unsigned long test_take_warnings(void);
 /*
  * struct hregion - a region the way the dcma core drives an allocator
  *
- * Allocates a bookkeeping node before every ->alloc() and frees the one
- * every ->free() hands back, runs ->alloc(), ->free() and ->info() in
- * (simulated) atomic context, and checks that the nodes an allocator
- * hands back are nodes it owns, and that ->destroy() frees exactly those
- * it still owns.
+ * Calls ->alloc() without a node and again with one when it asks
+ * (-EAGAIN), frees the nodes ->free() hands back, runs ->alloc(),
+ * ->free() and ->info() in (simulated) atomic context, and checks that
+ * the nodes an allocator hands back are nodes it owns, that it owns at
+ * least one more than there are live allocations and at most
+ * HR_NODE_SLACK more than that, and that ->destroy() frees exactly those
+ * it still owns.  @nodes_given and @nodes_back count the nodes handed
+ * over each way.
  */
+/*
+ * The nodes an allocator may own beyond one per live allocation and one
+ * more: the slack that spares a steady stream of allocations and frees
+ * handing nodes to and fro (allocator.h)
+ */
+#define HR_NODE_SLACK	1
+
 struct hregion_alloc {
 	unsigned long pfn;
 	unsigned long nr;
@@ -89,6 +99,8 @@ struct hregion {
 	size_t nr_live;
 	size_t live_cap;
 	bool destroying;
+	unsigned long nodes_given;
+	unsigned long nodes_back;
 };
 
 int hr_create(struct hregion *r, const struct dcma_allocator_ops *ops,
