@@ -444,7 +444,6 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 	/* already zeroed, see dcma_scrub() */
 	pfn = buf->pfn;
 
-	dcma_stat_add(region, DCMA_ALLOCS, 1);
 	dcma_stat_add(region, DCMA_PAGES_ALLOCATED, nr);
 	dcma_account_latency(region, local_clock() - start, pfn, nr, owner,
 			     retries);

@@ -42,7 +42,8 @@ extern const unsigned int dcma_latency_bounds_us[DCMA_LATENCY_BUCKETS - 1];
 
 /**
  * enum dcma_stat_item - what happened in a region, for debugfs and sysfs
- * @DCMA_ALLOCS: successful allocations
+ * @DCMA_ALLOCS: successful allocations: the sum of the @DCMA_LATENCY
+ *	buckets, each of which counts one, not a counter of its own
  * @DCMA_FREES: buffers returned to the region
  * @DCMA_PAGES_ALLOCATED: pages handed out, over the region's life
  * @DCMA_PAGES_FAILED: pages asked for by failed allocations

@@ -585,10 +585,16 @@ const char * const dcma_stat_names[DCMA_LATENCY] = {
 long dcma_region_stat(struct dcma_region *region, enum dcma_stat_item item)
 {
 	long sum = 0;
-	int cpu;
+	int cpu, i;
 
 	if (!region->stats)
 		return 0;
+	/* each successful allocation is counted in one latency bucket */
+	if (item == DCMA_ALLOCS) {
+		for (i = 0; i < DCMA_LATENCY_BUCKETS; i++)
+			sum += dcma_region_stat(region, DCMA_LATENCY + i);
+		return sum;
+	}
 	for_each_possible_cpu(cpu)
 		sum += per_cpu_ptr(region->stats, cpu)->v[item];
 	return sum;
