@@ -8,9 +8,11 @@
  * range, and one ordered by (size, first pfn), used to find the best fit.
  * Nodes that describe no hole wait on a spare list.  The allocator owns
  * at least (live allocations + 1) nodes, so that a free always has one
- * for a new hole, and at most two more, so that a steady stream of
- * allocations and frees of one size hands no node to and fro (see
- * allocator.h).
+ * for a new hole.  A free gives back what goes beyond (live allocations
+ * + 2), so that a steady stream of allocations each freed before the
+ * next hands no node to and fro (see allocator.h); allocations that
+ * asked for a node and then failed, racing with others, may leave a few
+ * more until later allocations use them.
  *
  * Placement rule for a request of @nr pages aligned to @align (a power of
  * two, applied to the absolute pfn).  A hole "fits" when it holds an
@@ -321,6 +323,10 @@ static int dcma_bf_alloc(void *state, unsigned long nr, unsigned long align,
 	start = h->start + head;
 	tail = h->nr - head - nr;
 
+	/* Cannot happen: a node is kept for every allocation and one more. */
+	if (head && tail && WARN_ON_ONCE(list_empty(&bf->spare)))
+		return -EAGAIN;
+
 	if (head && tail) {
 		/* The head stays in @h, the tail takes a spare node. */
 		bf_resize(bf, h, h->start, head);
@@ -347,7 +353,7 @@ static void *dcma_bf_free(void *state, unsigned long pfn, unsigned long nr)
 	struct dcma_bf_hole *prev = NULL, *next = NULL, *h;
 	bool join_prev, join_next;
 
-	if (WARN_ON_ONCE(!nr || pfn < bf->base_pfn ||
+	if (WARN_ON_ONCE(!nr || !bf->nr_allocs || pfn < bf->base_pfn ||
 			 pfn - bf->base_pfn >= bf->nr_pages ||
 			 nr > bf->nr_pages - (pfn - bf->base_pfn)))
 		return NULL;

@@ -51,7 +51,7 @@ struct dcma_alloc_info {
  * @name: name used on the command line ("dcma=cam=64M:bf") and in the
  *	device tree ("dcma,allocator = "bf""); at most
  *	DCMA_ALLOCATOR_NAME_LEN - 1 characters
- * @node_size: bytes of bookkeeping per allocation, 0 if none (see above)
+ * @node_size: bytes of one bookkeeping node, 0 if none (see above)
  * @create: set up the state for the page frames [@base_pfn,
  *	@base_pfn + @nr_pages), all free.  @node is the first bookkeeping
  *	node (NULL when @node_size is 0).  May sleep.  Returns the state or

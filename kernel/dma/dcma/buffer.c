@@ -438,7 +438,8 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 	ret = dcma_range_alloc(region, buf, nr, align_pages, gfp, &retries);
 	if (ret) {
 		dcma_buf_free(region, buf);
-		ret = ret == -EBUSY ? -ENOMEM : ret;
+		/* busy candidates, or an allocator that still wants a node */
+		ret = ret == -EBUSY || ret == -EAGAIN ? -ENOMEM : ret;
 		goto out_fail;
 	}
 	/* already zeroed, see dcma_scrub() */

@@ -139,8 +139,8 @@ static void *xmalloc(size_t size)
 /*
  * Bookkeeping nodes for "bf": the nodes ->free() hands back serve the next
  * ->alloc() calls that ask for one, so that once the region is filled no
- * step allocates or frees memory.  The dcma core's kmalloc() and kfree() of nodes are not
- * the allocator's cost, and are not counted.
+ * step allocates or frees memory.  The dcma core's kmalloc() and kfree()
+ * of nodes are not the allocator's cost, and are not counted.
  */
 static void pool_put(struct bench *b, void *node)
 {
@@ -237,7 +237,7 @@ static void bench_measure(struct bench *b, unsigned long ops,
 {
 	unsigned long i;
 
-	/* A step takes at most one node and gets it back: one is enough. */
+	/* Only the phase's first step may ask for a node: one is enough. */
 	if (b->ops->node_size && !b->nr_pool)
 		pool_put(b, xmalloc(b->ops->node_size));
 

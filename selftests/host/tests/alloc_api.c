@@ -23,8 +23,8 @@ static inline bool is_bf(const struct dcma_allocator_ops *ops)
 }
 
 /*
- * The allocator owns one node more than there are live allocations, and
- * at most HR_NODE_SLACK more than that.
+ * The allocator owns at least one node more than there are live
+ * allocations, and at most HR_NODE_SLACK more than that.
  */
 #define ASSERT_NODES(_r) do {						\
 	struct hregion *__r = (_r);					\

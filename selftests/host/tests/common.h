@@ -67,6 +67,13 @@ void assert_fail(const char *file, int line, const char *expected,
 unsigned long test_take_warnings(void);
 
 /*
+ * The nodes an allocator may own beyond one per live allocation and one
+ * more: the slack that spares a steady stream of allocations and frees
+ * handing nodes to and fro (allocator.h)
+ */
+#define HR_NODE_SLACK	1
+
+/*
  * struct hregion - a region the way the dcma core drives an allocator
  *
  * Calls ->alloc() without a node and again with one when it asks
@@ -78,13 +85,6 @@ unsigned long test_take_warnings(void);
  * it still owns.  @nodes_given and @nodes_back count the nodes handed
  * over each way.
  */
-/*
- * The nodes an allocator may own beyond one per live allocation and one
- * more: the slack that spares a steady stream of allocations and frees
- * handing nodes to and fro (allocator.h)
- */
-#define HR_NODE_SLACK	1
-
 struct hregion_alloc {
 	unsigned long pfn;
 	unsigned long nr;
