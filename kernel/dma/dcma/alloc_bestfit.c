@@ -323,11 +323,10 @@ static int dcma_bf_alloc(void *state, unsigned long nr, unsigned long align,
 	start = h->start + head;
 	tail = h->nr - head - nr;
 
-	/* Cannot happen: a node is kept for every allocation and one more. */
-	if (head && tail && WARN_ON_ONCE(list_empty(&bf->spare)))
-		return -EAGAIN;
-
 	if (head && tail) {
+		/* Cannot happen: a node is kept for every allocation and one more. */
+		if (WARN_ON_ONCE(list_empty(&bf->spare)))
+			return -EAGAIN;
 		/* The head stays in @h, the tail takes a spare node. */
 		bf_resize(bf, h, h->start, head);
 		bf_insert(bf, bf_get_spare(bf), start + nr, tail);

@@ -151,22 +151,29 @@ static int dcma_claim(struct dcma_region *r, unsigned long pfn,
 }
 
 /*
- * Bookkeeping for an allocation, not cleared (its user sets every field
- * it reads): the spare that the last put left in *@spare, or else one
- * from @pool.  The spare makes an allocation that follows a put skip the
- * slab; it is swapped in and out with xchg() and cmpxchg(), outside the
- * region's lock.  The mempool is for memory pressure: the slab is asked
+ * Bookkeeping from one of the region's mempools for a request with @gfp,
+ * not cleared (its user sets every field it reads), sleeping only if the
+ * request may.  The mempool is for memory pressure: the slab is asked
  * without direct reclaim and the pool's spares fill in, so a request
  * does not stall in reclaim for a few bytes.
+ */
+static void *dcma_mempool_alloc(mempool_t *pool, gfp_t gfp)
+{
+	return mempool_alloc(pool, gfpflags_allow_blocking(gfp) ?
+			     GFP_KERNEL : GFP_NOWAIT);
+}
+
+/*
+ * Bookkeeping for an allocation: the spare that the last put left in
+ * *@spare, or else one from @pool.  The spare makes an allocation that
+ * follows a put skip the slab; it is swapped in and out with xchg() and
+ * cmpxchg(), outside the region's lock.
  */
 static void *dcma_spare_alloc(void **spare, mempool_t *pool, gfp_t gfp)
 {
 	void *p = xchg(spare, NULL);
 
-	if (!p)
-		p = mempool_alloc(pool, gfpflags_allow_blocking(gfp) ?
-				  GFP_KERNEL : GFP_NOWAIT);
-	return p;
+	return p ?: dcma_mempool_alloc(pool, gfp);
 }
 
 /* Keep @p as the spare in *@spare, or give it back to @pool */
@@ -270,9 +277,7 @@ static int dcma_range_pick(struct dcma_region *r, struct dcma_buffer *buf,
 		/* an allocator with no nodes, or given one, never asks */
 		if (ret != -EAGAIN || WARN_ON_ONCE(node || !r->node_spares))
 			break;
-		node = mempool_alloc(r->node_spares,
-				     gfpflags_allow_blocking(gfp) ?
-				     GFP_KERNEL : GFP_NOWAIT);
+		node = dcma_mempool_alloc(r->node_spares, gfp);
 		if (!node) {
 			dcma_stat_add(r, DCMA_FAILS_NOMEM, 1);
 			return -ENOMEM;
