@@ -26,14 +26,7 @@ static inline bool is_bf(const struct dcma_allocator_ops *ops)
  * The allocator owns at least one node more than there are live
  * allocations, and at most HR_NODE_SLACK more than that.
  */
-#define ASSERT_NODES(_r) do {						\
-	struct hregion *__r = (_r);					\
-	if (__r->ops->node_size) {					\
-		ASSERT_TRUE(hr_nodes(__r) >= __r->nr_live + 1);		\
-		ASSERT_TRUE(hr_nodes(__r) <=				\
-			    __r->nr_live + 1 + HR_NODE_SLACK);		\
-	}								\
-} while (0)
+#define ASSERT_NODES(_r)	ASSERT_TRUE(hr_nodes_ok(_r))
 
 #define ASSERT_ALLOC(_r, _nr, _align, _want) do {			\
 	struct hregion *__ra = (_r);					\

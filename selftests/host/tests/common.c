@@ -212,15 +212,20 @@ int hr_create(struct hregion *r, const struct dcma_allocator_ops *ops,
 	return 0;
 }
 
-static int hr_check_nodes(struct hregion *r, const char *after)
+bool hr_nodes_ok(struct hregion *r)
 {
 	size_t n = hr_nodes(r);
 
-	if (!r->ops->node_size ||
-	    (n >= r->nr_live + 1 && n <= r->nr_live + 1 + HR_NODE_SLACK))
+	return !r->ops->node_size ||
+	       (n >= r->nr_live + 1 && n <= r->nr_live + 1 + HR_NODE_SLACK);
+}
+
+static int hr_check_nodes(struct hregion *r, const char *after)
+{
+	if (hr_nodes_ok(r))
 		return 0;
 	test_fail("after %s the allocator owns %zu nodes with %zu live allocations",
-		  after, n, r->nr_live);
+		  after, hr_nodes(r), r->nr_live);
 	node_violations++;
 	return -EINVAL;
 }

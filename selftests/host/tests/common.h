@@ -114,6 +114,8 @@ void *hr_free_raw(struct hregion *r, unsigned long pfn, unsigned long nr);
 void hr_info(struct hregion *r, struct dcma_alloc_info *info);
 /* Nodes the allocator owns now, per the harness's count */
 size_t hr_nodes(struct hregion *r);
+/* Whether that count is within the bounds described above */
+bool hr_nodes_ok(struct hregion *r);
 /* Free every live allocation, newest first, then destroy. */
 int hr_teardown(struct hregion *r);
 void hr_destroy(struct hregion *r);
