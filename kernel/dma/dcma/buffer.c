@@ -208,21 +208,74 @@ static void dcma_range_free(struct dcma_region *r, unsigned long pfn,
 	dcma_node_free(r, node);
 }
 
+/**
+ * dcma_cached_return_locked() - give the cached buffer's range back
+ * @r: the region, its lock held
+ * @node: set to the allocator's node to free, or NULL
+ *
+ * The range of @r's cached buffer goes back to the allocator; its pages
+ * stay in the pool.  For whatever must see the allocator's free space
+ * as it would be without the cache: an allocation that the cached
+ * buffer does not fit, a read of the allocator's view, the pool's trim
+ * (which must not give back a page that a cached buffer would hand out
+ * again).  dcma_cached_free() then frees what this returned, after the
+ * lock.
+ *
+ * Context: Under the region's lock.
+ * Return: the cached buffer, no longer cached, or NULL when there was
+ * none.
+ */
+struct dcma_buffer *dcma_cached_return_locked(struct dcma_region *r,
+					      void **node)
+{
+	struct dcma_buffer *buf = r->cached;
+
+	lockdep_assert_held(&r->lock);
+	*node = NULL;
+	if (!buf)
+		return NULL;
+	r->cached = NULL;
+	*node = r->ops->free(r->alloc_state, buf->pfn, buf->nr_pages);
+	return buf;
+}
+
+/**
+ * dcma_cached_free() - free what dcma_cached_return_locked() returned
+ * @r: the region
+ * @buf: the buffer it returned, or NULL
+ * @node: the node it set, or NULL
+ *
+ * Context: Any context but hard interrupts, the region's lock not held.
+ */
+void dcma_cached_free(struct dcma_region *r, struct dcma_buffer *buf,
+		      void *node)
+{
+	if (buf)
+		dcma_buf_free(r, buf);
+	dcma_node_free(r, node);
+}
+
 /*
  * A last put's bookkeeping for pages dcma keeps, cleared, under the
- * region's lock: a reusable region's go into the pool, and the range
- * goes back to the allocator, in one go.  The worker gives the pool's
- * surplus back, highest pages first, so the pool drifts down to the
- * lowest free pages, where the allocators place the next requests.
- * Returns the allocator's node to free, or NULL.
+ * region's lock: a reusable region's go into the pool, and @buf becomes
+ * the cached one, whose range the next allocation of its size takes
+ * whole (dcma_cached_take()); the one cached before gives its range
+ * back to the allocator.  The worker gives the pool's surplus back,
+ * highest pages first, so the pool drifts down to the lowest free
+ * pages, where the allocators place the next requests.  Returns the
+ * buffer cached before, or NULL, and the allocator's node to free in
+ * *@node.
  */
-static void *dcma_release_locked(struct dcma_region *r,
-				 struct dcma_buffer *buf)
+static struct dcma_buffer *dcma_release_locked(struct dcma_region *r,
+					       struct dcma_buffer *buf,
+					       void **node)
 {
-	lockdep_assert_held(&r->lock);
+	struct dcma_buffer *old = dcma_cached_return_locked(r, node);
+
 	if (r->reusable)
 		dcma_pool_give_buffer(r, buf->pfn, buf->nr_pages);
-	return r->ops->free(r->alloc_state, buf->pfn, buf->nr_pages);
+	r->cached = buf;
+	return old;
 }
 
 static void dcma_buffer_insert(struct dcma_region *r, struct dcma_buffer *buf)
@@ -256,14 +309,18 @@ static int dcma_range_pick(struct dcma_region *r, struct dcma_buffer *buf,
 			   enum dcma_stat_item fail_item, unsigned long *hits,
 			   bool *claim)
 {
+	struct dcma_buffer *old;
+	void *node = NULL, *back;
 	unsigned long flags;
-	void *node = NULL;
 	int ret;
 
 	for (;;) {
 		spin_lock_irqsave(&r->lock, flags);
 		ret = r->ops->alloc(r->alloc_state, nr, align, &buf->pfn,
 				    node);
+		/* a put since dcma_cached_take() may have cached the room */
+		old = ret && ret != -EAGAIN ?
+		      dcma_cached_return_locked(r, &back) : NULL;
 		*claim = !ret && r->reusable &&
 			 !dcma_pool_holds(r, buf->pfn, nr);
 		if (!ret && !*claim) {
@@ -274,6 +331,12 @@ static int dcma_range_pick(struct dcma_region *r, struct dcma_buffer *buf,
 			dcma_buffer_insert(r, buf);
 		}
 		spin_unlock_irqrestore(&r->lock, flags);
+		if (old) {
+			/* the allocator owns a node it was given */
+			dcma_cached_free(r, old, back);
+			node = NULL;
+			continue;
+		}
 		/* an allocator with no nodes, or given one, never asks */
 		if (ret != -EAGAIN || WARN_ON_ONCE(node || !r->node_spares))
 			break;
@@ -382,6 +445,62 @@ static int dcma_range_alloc(struct dcma_region *r, struct dcma_buffer *buf,
 	return 0;
 }
 
+/* A new allocation's fields but its range */
+static void dcma_buffer_init(struct dcma_buffer *buf, struct dcma_region *r,
+			     unsigned long nr, const char *owner,
+			     bool owner_ref)
+{
+	buf->region = r;
+	buf->nr_pages = nr;
+	buf->allocated = jiffies;
+	strscpy(buf->owner, owner, sizeof(buf->owner));
+	refcount_set(&buf->ref, 1);
+	buf->owner_ref = owner_ref;
+}
+
+/*
+ * The region's cached buffer, when it has @nr pages at @align, as the
+ * new allocation: it goes back into the tree for @owner, with its pages
+ * taken from the pool, where the cache keeps them all (the trim gives a
+ * cached range back before it takes pages); neither the allocator nor a
+ * search of the pool is asked.  A cached buffer that does not fit gives
+ * its range back to the allocator, so that the allocator places the
+ * request as if nothing had been cached.  Returns the buffer, or NULL
+ * to allocate the usual way; adds the pages the pool provided to
+ * *@hits.
+ */
+static struct dcma_buffer *dcma_cached_take(struct dcma_region *r,
+					    unsigned long nr,
+					    unsigned long align,
+					    const char *owner, bool owner_ref,
+					    unsigned long *hits)
+{
+	struct dcma_buffer *buf;
+	unsigned long flags;
+	void *node;
+
+	if (!READ_ONCE(r->cached))
+		return NULL;
+	spin_lock_irqsave(&r->lock, flags);
+	buf = r->cached;
+	if (buf && buf->nr_pages == nr && IS_ALIGNED(buf->pfn, align)) {
+		r->cached = NULL;
+		dcma_buffer_init(buf, r, nr, owner, owner_ref);
+		if (r->reusable) {
+			VM_WARN_ON_ONCE(!dcma_pool_holds(r, buf->pfn, nr));
+			dcma_pool_take_all(r, buf->pfn, nr);
+			*hits += nr;
+		}
+		dcma_buffer_insert(r, buf);
+		spin_unlock_irqrestore(&r->lock, flags);
+		return buf;
+	}
+	buf = dcma_cached_return_locked(r, &node);
+	spin_unlock_irqrestore(&r->lock, flags);
+	dcma_cached_free(r, buf, node);
+	return NULL;
+}
+
 static void dcma_account_latency(struct dcma_region *r, u64 ns,
 				 unsigned long pfn, unsigned long nr,
 				 const char *owner, int retries)
@@ -407,7 +526,7 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 					const char *owner, bool owner_ref)
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages;
-	unsigned long pfn;
+	unsigned long pfn, hits = 0;
 	struct dcma_buffer *buf;
 	int ret, retries = 0;
 	u64 start;
@@ -428,18 +547,20 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 	 */
 	start = local_clock();
 
+	buf = dcma_cached_take(region, nr, align_pages, owner, owner_ref,
+			       &hits);
+	if (buf) {
+		if (hits)
+			dcma_stat_add(region, DCMA_PAGES_FROM_POOL, hits);
+		goto out_done;
+	}
 	buf = dcma_spare_alloc(&region->spare_buf, region->buf_spares, gfp);
 	if (!buf) {
 		dcma_stat_add(region, DCMA_FAILS_NOMEM, 1);
 		ret = -ENOMEM;
 		goto out_fail;
 	}
-	buf->region = region;
-	buf->nr_pages = nr;
-	buf->allocated = jiffies;
-	strscpy(buf->owner, owner, sizeof(buf->owner));
-	refcount_set(&buf->ref, 1);
-	buf->owner_ref = owner_ref;
+	dcma_buffer_init(buf, region, nr, owner, owner_ref);
 	ret = dcma_range_alloc(region, buf, nr, align_pages, gfp, &retries);
 	if (ret) {
 		dcma_buf_free(region, buf);
@@ -447,6 +568,7 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 		ret = ret == -EBUSY || ret == -EAGAIN ? -ENOMEM : ret;
 		goto out_fail;
 	}
+out_done:
 	/* already zeroed, see dcma_scrub() */
 	pfn = buf->pfn;
 
@@ -708,8 +830,9 @@ static bool dcma_buffer_held(const struct dcma_buffer *buf)
 static void dcma_buffer_release(struct dcma_buffer *buf, bool first)
 {
 	struct dcma_region *r = buf->region;
-	phys_addr_t phys = PFN_PHYS(buf->pfn);
-	unsigned long flags;
+	unsigned long pfn = buf->pfn, nr = buf->nr_pages, flags;
+	phys_addr_t phys = PFN_PHYS(pfn);
+	struct dcma_buffer *old;
 	void *node;
 
 	if (dcma_buffer_held(buf)) {
@@ -724,19 +847,20 @@ static void dcma_buffer_release(struct dcma_buffer *buf, bool first)
 		return;
 	}
 	if (!r->reusable || dcma_pool_target(r)) {
-		dcma_scrub(buf->pfn, buf->nr_pages);
+		dcma_scrub(pfn, nr);
 		spin_lock_irqsave(&r->lock, flags);
-		node = dcma_release_locked(r, buf);
+		/* cached: an allocation may take @buf once the lock is dropped */
+		old = dcma_release_locked(r, buf, &node);
 		spin_unlock_irqrestore(&r->lock, flags);
-		dcma_node_free(r, node);
+		dcma_cached_free(r, old, node);
 	} else {
-		free_contig_range(buf->pfn, buf->nr_pages);
-		dcma_range_free(r, buf->pfn, buf->nr_pages);
+		free_contig_range(pfn, nr);
+		dcma_range_free(r, pfn, nr);
+		dcma_buf_free(r, buf);
 	}
 	dcma_stat_add(r, DCMA_FREES, 1);
-	dcma_stat_add(r, DCMA_PAGES_RELEASED, buf->nr_pages);
-	trace_dcma_release(r->name, buf->pfn, buf->nr_pages, 0);
-	dcma_buf_free(r, buf);
+	dcma_stat_add(r, DCMA_PAGES_RELEASED, nr);
+	trace_dcma_release(r->name, pfn, nr, 0);
 }
 
 void dcma_held_work(struct work_struct *work)

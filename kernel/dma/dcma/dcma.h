@@ -101,18 +101,26 @@ struct dcma_stats {
  * @active: the region was activated and can allocate
  * @from_dt: declared by a device-tree node rather than "dcma="
  * @ops: the region's allocator
- * @lock: protects @alloc_state, @buffers, @nr_buffers, @pool,
+ * @lock: protects @alloc_state, @buffers, @nr_buffers, @cached, @pool,
  *	@pool_pages, @pool_target and @held; never held across
  *	anything that sleeps, so buffers can be put from any context but
  *	hard interrupts
  * @alloc_state: the allocator's state (under @lock)
  * @buffers: live buffers by first pfn (under @lock)
  * @nr_buffers: number of live buffers (under @lock)
+ * @cached: the buffer of the last put that kept its pages, or NULL: its
+ *	range stays allocated and its pages, cleared, join @pool, so that
+ *	the next allocation of its size and alignment takes it whole,
+ *	without the allocator or a search of @pool.  Any other allocation,
+ *	a read of the allocator's view and the pool's trim give its range
+ *	back to the allocator first (buffer.c, dcma_cached_return_locked()),
+ *	so the allocator places every other request, and counts its free
+ *	space, as if nothing were cached (under @lock)
  * @pool: reusable regions: one bit per page that dcma holds, already
  *	taken from the page allocator, while no buffer does (under @lock).
- *	Only pages free in the allocator have their bit set, and those of
- *	a candidate range an allocation gave up on and has yet to give
- *	back.  Bits are set by puts, claims and the pool worker and
+ *	Only pages free in the allocator have their bit set, those of
+ *	@cached, and those of a candidate range an allocation gave up on
+ *	and has yet to give back.  Bits are set by puts, claims and the pool worker and
  *	cleared by allocations and the worker; claims and the worker hold
  *	@claim_lock.
  * @pool_pages: pages in @pool (under @lock)
@@ -161,6 +169,7 @@ struct dcma_region {
 	void *alloc_state;
 	struct rb_root buffers;
 	unsigned long nr_buffers;
+	struct dcma_buffer *cached;
 	unsigned long *pool;
 	unsigned long pool_pages;
 	unsigned long pool_target;
@@ -259,6 +268,10 @@ int dcma_pool_set(struct dcma_region *region, unsigned long pages);
 
 /* buffer.c */
 void dcma_scrub(unsigned long pfn, unsigned long nr);
+struct dcma_buffer *dcma_cached_return_locked(struct dcma_region *r,
+					      void **node);
+void dcma_cached_free(struct dcma_region *r, struct dcma_buffer *buf,
+		      void *node);
 void dcma_scrub_claimed(unsigned long pfn, unsigned long nr);
 void dcma_held_work(struct work_struct *work);
 

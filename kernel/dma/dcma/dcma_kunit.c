@@ -636,6 +636,80 @@ out_reset:
 	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
 }
 
+/* Whether every page of @buf has only dcma's reference: not freed, not lent */
+static bool dcma_test_held_by_dcma(struct dcma_buffer *buf)
+{
+	unsigned long i;
+
+	for (i = 0; i < dcma_buffer_size(buf) >> PAGE_SHIFT; i++)
+		if (page_ref_count(dcma_buffer_page(buf) + i) != 1)
+			return false;
+	return true;
+}
+
+/*
+ * The last put's buffer, cached: the next allocation of its size takes
+ * it whole, cleared, with its pages counted out of the pool; any other
+ * allocation is placed as if nothing were cached (best and first fit
+ * both take the freed two-page hole for one page); the allocator's
+ * view counts it free; a trim of the pool gives it back, so that a
+ * later allocation does not hand out pages the trim gave away.
+ */
+static void dcma_cached_test(struct kunit *test)
+{
+	struct dcma_region *r = dcma_test_reusable(test);
+	unsigned long pb = pageblock_nr_pages, base = r->base_pfn;
+	unsigned long free0 = dcma_test_free_pages(r), pa;
+	struct dcma_buffer *a, *b, *x, *y, *z;
+	long hits;
+
+	dcma_test_pool(test, r, pb);
+	a = dcma_region_alloc(r, 4 * PAGE_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	pa = PHYS_PFN(dcma_buffer_phys(a));
+	memset(page_address(dcma_buffer_page(a)), 0xa5, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(a)), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), pb);
+
+	hits = dcma_region_stat(r, DCMA_PAGES_FROM_POOL);
+	b = dcma_region_alloc(r, 4 * PAGE_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(dcma_buffer_phys(b)), pa);
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(dcma_buffer_page(b)),
+					   0, 4 * PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, dcma_test_held_by_dcma(b));
+	KUNIT_EXPECT_EQ(test, dcma_region_stat(r, DCMA_PAGES_FROM_POOL),
+			hits + 4);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), pb - 4);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(b)), 0);
+	/* the allocator's view: the cached range is free */
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
+
+	x = dcma_region_alloc(r, 2 * PAGE_SIZE, 0, GFP_KERNEL);
+	y = dcma_region_alloc(r, 2 * PAGE_SIZE, 0, GFP_KERNEL);
+	z = dcma_region_alloc(r, 8 * PAGE_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(x) || IS_ERR(y) || IS_ERR(z));
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(dcma_buffer_phys(x)), base);
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(dcma_buffer_phys(y)), base + 2);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(y)), 0);
+	y = dcma_region_alloc(r, PAGE_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(y));
+	KUNIT_EXPECT_EQ(test, PHYS_PFN(dcma_buffer_phys(y)), base + 2);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(x)), 0);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(y)), 0);
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(z)), 0);
+
+	/* a trim to nothing with z cached: z's pages go too */
+	dcma_test_pool(test, r, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(r->pool_pages), 0UL);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(r->pool, r->nr_pages));
+	z = dcma_region_alloc(r, 8 * PAGE_SIZE, 0, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(z));
+	KUNIT_EXPECT_TRUE(test, dcma_test_held_by_dcma(z));
+	KUNIT_EXPECT_EQ(test, dcma_put(dcma_buffer_phys(z)), 0);
+	KUNIT_EXPECT_EQ(test, dcma_test_free_pages(r), free0);
+}
+
 /* Pool targets that cannot be: too big, or on an exclusive region */
 static void dcma_pool_bad_test(struct kunit *test)
 {
@@ -657,6 +731,7 @@ static struct kunit_case dcma_ref_test_cases[] = {
 	KUNIT_CASE(dcma_claim_busy_test),
 	KUNIT_CASE(dcma_claim_all_busy_test),
 	KUNIT_CASE(dcma_pool_test),
+	KUNIT_CASE(dcma_cached_test),
 	KUNIT_CASE(dcma_pool_bad_test),
 	{}
 };

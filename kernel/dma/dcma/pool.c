@@ -236,15 +236,23 @@ out_unlock:
 	return pb;
 }
 
-/* Give pool pages back to the page allocator, highest first, to the target */
+/*
+ * Give pool pages back to the page allocator, highest first, to the
+ * target.  A cached buffer's range goes back to the allocator first: its
+ * pages are the pool's, and the next allocation of its size would take
+ * them without looking at the pool.
+ */
 static void dcma_pool_trim(struct dcma_region *r)
 {
 	unsigned long flags, last, first, surplus;
+	struct dcma_buffer *cached;
+	void *node;
 
 	for (;;) {
 		spin_lock_irqsave(&r->lock, flags);
 		surplus = r->pool_pages > r->pool_target ?
 			  r->pool_pages - r->pool_target : 0;
+		cached = surplus ? dcma_cached_return_locked(r, &node) : NULL;
 		last = surplus ? find_last_bit(r->pool, r->nr_pages) : 0;
 		first = last;
 		while (first && first + surplus > last + 1 &&
@@ -253,6 +261,8 @@ static void dcma_pool_trim(struct dcma_region *r)
 		if (surplus)
 			__dcma_pool_take(r, r->base_pfn + first, last + 1 - first);
 		spin_unlock_irqrestore(&r->lock, flags);
+		if (cached)
+			dcma_cached_free(r, cached, node);
 		if (!surplus)
 			return;
 		free_contig_range(r->base_pfn + first, last + 1 - first);

@@ -535,6 +535,8 @@ void dcma_region_snapshot(struct dcma_region *region,
 			  struct dcma_region_state *st, bool lent)
 {
 	unsigned long flags, in_use;
+	struct dcma_buffer *cached;
+	void *node;
 
 	memset(st, 0, sizeof(*st));
 	st->allocator = region->ops->name;
@@ -542,11 +544,14 @@ void dcma_region_snapshot(struct dcma_region *region,
 	if (!region->active)
 		return;
 	spin_lock_irqsave(&region->lock, flags);
+	/* the allocator's view without a cached buffer: its range is free */
+	cached = dcma_cached_return_locked(region, &node);
 	region->ops->info(region->alloc_state, &st->alloc);
 	st->nr_buffers = region->nr_buffers;
 	st->pool_pages = region->pool_pages;
 	st->pool_target = region->pool_target;
 	spin_unlock_irqrestore(&region->lock, flags);
+	dcma_cached_free(region, cached, node);
 	if (!lent || !region->reusable)
 		return;
 	/* pages outside the page allocator, less those in buffers or the pool */
