@@ -5,12 +5,13 @@
  * the allocators themselves, so that a change of placement can be judged
  * in a second instead of a boot.
  *
- * Usage: dcma_churn [-a ORDER] [STEPS [SEED[-LAST] [PAGES [BASE_PFN]]]]
+ * Usage: dcma_churn [-n] [-a ORDER] [STEPS [SEED[-LAST] [PAGES [BASE_PFN]]]]
  *
  * Defaults: 3000 steps, seed 1, a region of 16384 pages (64 MiB) at pfn
  * 0, as in "make bench".  With SEED-LAST, every seed from SEED to LAST
  * runs, and a "total" line per allocator sums them.  "-a ORDER" caps the
  * alignment at 2^ORDER pages instead of 2^8, to see what alignment costs.
+ * "-n" runs "bf" without the region's cached buffer (see below).
  *
  * The sequence is the kernel's: the same Tausworthe generator as
  * prandom_u32_state() seeded as prandom_seed_state() seeds it, the same
@@ -27,7 +28,12 @@
  *
  * The bench driver's figures for mainline CMA are those of "ff" here (the
  * same first-fit bitmap search), and those for dcma those of "bf", as long
- * as nothing but the bench uses the regions.
+ * as nothing but the bench uses the regions.  "bf" is driven as dcma's
+ * core drives it in a region that keeps its freed pages, as the bench's
+ * does (kernel/dma/dcma/buffer.c): the last freed buffer stays cached,
+ * its range allocated, and the next allocation of its size at an
+ * alignment it meets takes it; any other allocation gives the cached
+ * range back to the allocator first.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,8 +51,12 @@
 /* CONFIG_CMA_ALIGNMENT's default, as dma_alloc_contiguous() caps it */
 static unsigned int align_order = 8;
 
-static const struct dcma_allocator_ops *const allocators[] = {
-	&dcma_bestfit_ops, &dcma_firstfit_ops,
+/* each allocator, and whether dcma's core caches the last freed buffer */
+static struct {
+	const struct dcma_allocator_ops *ops;
+	bool cache;
+} allocators[] = {
+	{ &dcma_bestfit_ops, true }, { &dcma_firstfit_ops, false },
 };
 
 struct rnd_state {
@@ -132,6 +142,20 @@ static bool aligned_fit(const unsigned char *used, unsigned long total,
 	return false;
 }
 
+/* The longest run of free pages in @used: the benchmark's bench_longest_free() */
+static unsigned long longest_free(const unsigned char *used,
+				  unsigned long total)
+{
+	unsigned long b, run = 0, longest = 0;
+
+	for (b = 0; b < total; b++) {
+		run = used[b] ? 0 : run + 1;
+		if (run > longest)
+			longest = run;
+	}
+	return longest;
+}
+
 /* The page order of @nr pages, as get_order() of their size */
 static unsigned int order_of(unsigned long nr)
 {
@@ -156,14 +180,14 @@ static void print_counts(const char *what, const char *alloc, int n,
 	printf("afits=%d afit_fails=%d\n", c->afits, c->afit_fails);
 }
 
-static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
-		  unsigned long base, unsigned long total,
+static void churn(const struct dcma_allocator_ops *ops, bool cache, int n,
+		  u32 seed, unsigned long base, unsigned long total,
 		  struct churn_counts *c)
 {
 	int nlive = 0, i, j, pct, ret;
 	struct churn_buf *live = xmalloc(CHURN_LIVE * sizeof(*live));
 	unsigned char *used_map = xmalloc(total);
-	struct dcma_alloc_info info;
+	struct churn_buf cached = {};
 	unsigned long used = 0;
 	struct rnd_state rnd;
 	void *state, *node;
@@ -186,15 +210,26 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 			bool run_fit, afit;
 
 			align = 1UL << min(order_of(nr), align_order);
-			ops->info(state, &info);
-			run_fit = info.largest_free >= nr;
+			run_fit = longest_free(used_map, total) >= nr;
 			afit = aligned_fit(used_map, total, base, nr, align);
 			c->allocs++;
 			c->fits += total - used >= nr;
 			c->run_fits += run_fit;
 			c->afits += afit;
-			ret = ops->alloc(state, nr, align, &live[nlive].pfn,
-					 NULL);
+			if (cached.nr == nr && !(cached.pfn & (align - 1))) {
+				/* dcma_cached_take(): the cached range whole */
+				live[nlive].pfn = cached.pfn;
+				cached.nr = 0;
+				ret = 0;
+			} else {
+				/* any other request: the range back first */
+				if (cached.nr)
+					free(ops->free(state, cached.pfn,
+						       cached.nr));
+				cached.nr = 0;
+				ret = ops->alloc(state, nr, align,
+						 &live[nlive].pfn, NULL);
+			}
 			/* a node when the allocator asks, which it keeps */
 			if (ret == -EAGAIN)
 				ret = ops->alloc(state, nr, align,
@@ -216,12 +251,22 @@ static void churn(const struct dcma_allocator_ops *ops, int n, u32 seed,
 			}
 		} else if (nlive) {
 			j = rnd_u32(&rnd) % nlive;
-			free(ops->free(state, live[j].pfn, live[j].nr));
+			if (cache) {
+				/* the last freed buffer cached, the one before back */
+				if (cached.nr)
+					free(ops->free(state, cached.pfn,
+						       cached.nr));
+				cached = live[j];
+			} else {
+				free(ops->free(state, live[j].pfn, live[j].nr));
+			}
 			memset(used_map + live[j].pfn - base, 0, live[j].nr);
 			used -= live[j].nr;
 			live[j] = live[--nlive];
 		}
 	}
+	if (cached.nr)
+		free(ops->free(state, cached.pfn, cached.nr));
 	while (nlive--)
 		free(ops->free(state, live[nlive].pfn, live[nlive].nr));
 	ops->destroy(state);
@@ -238,13 +283,19 @@ int main(int argc, char **argv)
 	int n = 3000;
 	size_t a;
 
+	if (argc > 1 && !strcmp(argv[1], "-n")) {
+		allocators[0].cache = false;
+		argv++;
+		argc--;
+	}
 	if (argc > 2 && !strcmp(argv[1], "-a")) {
 		align_order = strtoul(argv[2], NULL, 0);
 		argv += 2;
 		argc -= 2;
 	}
 	if (argc > 5 || align_order > 30) {
-		fprintf(stderr, "usage: dcma_churn [-a ORDER] [STEPS [SEED[-LAST] [PAGES [BASE]]]]\n");
+		fprintf(stderr, "usage: dcma_churn [-n] [-a ORDER] %s\n",
+			"[STEPS [SEED[-LAST] [PAGES [BASE]]]]");
 		return 2;
 	}
 	if (argc > 1)
@@ -265,8 +316,9 @@ int main(int argc, char **argv)
 		for (a = 0; a < ARRAY_SIZE(allocators); a++) {
 			struct churn_counts c = {};
 
-			churn(allocators[a], n, s, base, pages, &c);
-			print_counts("result", allocators[a]->name, n, &c);
+			churn(allocators[a].ops, allocators[a].cache, n, s,
+			      base, pages, &c);
+			print_counts("result", allocators[a].ops->name, n, &c);
 			total[a].allocs += c.allocs;
 			total[a].fits += c.fits;
 			total[a].fit_fails += c.fit_fails;
@@ -281,6 +333,7 @@ int main(int argc, char **argv)
 	}
 	if (last != seed)
 		for (a = 0; a < ARRAY_SIZE(allocators); a++)
-			print_counts("total", allocators[a]->name, n, &total[a]);
+			print_counts("total", allocators[a].ops->name, n,
+				     &total[a]);
 	return 0;
 }
