@@ -164,10 +164,10 @@ static void *dcma_mempool_alloc(mempool_t *pool, gfp_t gfp)
 }
 
 /*
- * Bookkeeping for an allocation: the spare that the last put left in
- * *@spare, or else one from @pool.  The spare makes an allocation that
- * follows a put skip the slab; it is swapped in and out with xchg() and
- * cmpxchg(), outside the region's lock.
+ * Bookkeeping for an allocation: the spare that a put or a failed
+ * allocation left in *@spare, or else one from @pool.  The spare makes
+ * an allocation that follows them skip the slab; it is swapped in and
+ * out with xchg() and cmpxchg(), outside the region's lock.
  */
 static void *dcma_spare_alloc(void **spare, mempool_t *pool, gfp_t gfp)
 {
@@ -466,14 +466,12 @@ static void dcma_buffer_init(struct dcma_buffer *buf, struct dcma_region *r,
  * search of the pool is asked.  A cached buffer that does not fit gives
  * its range back to the allocator, so that the allocator places the
  * request as if nothing had been cached.  Returns the buffer, or NULL
- * to allocate the usual way; adds the pages the pool provided to
- * *@hits.
+ * to allocate the usual way.
  */
 static struct dcma_buffer *dcma_cached_take(struct dcma_region *r,
 					    unsigned long nr,
 					    unsigned long align,
-					    const char *owner, bool owner_ref,
-					    unsigned long *hits)
+					    const char *owner, bool owner_ref)
 {
 	struct dcma_buffer *buf;
 	unsigned long flags;
@@ -489,7 +487,6 @@ static struct dcma_buffer *dcma_cached_take(struct dcma_region *r,
 		if (r->reusable) {
 			VM_WARN_ON_ONCE(!dcma_pool_holds(r, buf->pfn, nr));
 			dcma_pool_take_all(r, buf->pfn, nr);
-			*hits += nr;
 		}
 		dcma_buffer_insert(r, buf);
 		spin_unlock_irqrestore(&r->lock, flags);
@@ -526,7 +523,7 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 					const char *owner, bool owner_ref)
 {
 	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT, align_pages;
-	unsigned long pfn, hits = 0;
+	unsigned long pfn;
 	struct dcma_buffer *buf;
 	int ret, retries = 0;
 	u64 start;
@@ -547,11 +544,11 @@ struct dcma_buffer *__dcma_region_alloc(struct dcma_region *region,
 	 */
 	start = local_clock();
 
-	buf = dcma_cached_take(region, nr, align_pages, owner, owner_ref,
-			       &hits);
+	buf = dcma_cached_take(region, nr, align_pages, owner, owner_ref);
 	if (buf) {
-		if (hits)
-			dcma_stat_add(region, DCMA_PAGES_FROM_POOL, hits);
+		/* a reusable region's cached pages are the pool's */
+		if (region->reusable)
+			dcma_stat_add(region, DCMA_PAGES_FROM_POOL, nr);
 		goto out_done;
 	}
 	buf = dcma_spare_alloc(&region->spare_buf, region->buf_spares, gfp);

@@ -135,8 +135,8 @@ struct dcma_stats {
  * @buf_spares: struct dcma_buffer for allocations
  * @node_spares: the allocator's bookkeeping nodes, if it has any, for
  *	the ->alloc() calls that ask for one (allocator.h)
- * @spare_buf: a struct dcma_buffer the last put left for the next
- *	allocation, or NULL (xchg() and cmpxchg(), no lock)
+ * @spare_buf: a struct dcma_buffer that a put or a failed allocation
+ *	left for the next allocation, or NULL (xchg() and cmpxchg(), no lock)
  * @claim_lock: serialises alloc_contig_range() within the region (two
  *	claims sharing a pageblock would otherwise fail each other with
  *	-EBUSY), so that a claim sees the @pool bits of its range change

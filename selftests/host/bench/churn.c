@@ -180,6 +180,15 @@ static void print_counts(const char *what, const char *alloc, int n,
 	printf("afits=%d afit_fails=%d\n", c->afits, c->afit_fails);
 }
 
+/* The cached range, if any, back to the allocator: dcma_cached_return_locked() */
+static void cached_return(const struct dcma_allocator_ops *ops, void *state,
+			  struct churn_buf *cached)
+{
+	if (cached->nr)
+		free(ops->free(state, cached->pfn, cached->nr));
+	cached->nr = 0;
+}
+
 static void churn(const struct dcma_allocator_ops *ops, bool cache, int n,
 		  u32 seed, unsigned long base, unsigned long total,
 		  struct churn_counts *c)
@@ -223,10 +232,7 @@ static void churn(const struct dcma_allocator_ops *ops, bool cache, int n,
 				ret = 0;
 			} else {
 				/* any other request: the range back first */
-				if (cached.nr)
-					free(ops->free(state, cached.pfn,
-						       cached.nr));
-				cached.nr = 0;
+				cached_return(ops, state, &cached);
 				ret = ops->alloc(state, nr, align,
 						 &live[nlive].pfn, NULL);
 			}
@@ -253,9 +259,7 @@ static void churn(const struct dcma_allocator_ops *ops, bool cache, int n,
 			j = rnd_u32(&rnd) % nlive;
 			if (cache) {
 				/* the last freed buffer cached, the one before back */
-				if (cached.nr)
-					free(ops->free(state, cached.pfn,
-						       cached.nr));
+				cached_return(ops, state, &cached);
 				cached = live[j];
 			} else {
 				free(ops->free(state, live[j].pfn, live[j].nr));
@@ -265,8 +269,7 @@ static void churn(const struct dcma_allocator_ops *ops, bool cache, int n,
 			live[j] = live[--nlive];
 		}
 	}
-	if (cached.nr)
-		free(ops->free(state, cached.pfn, cached.nr));
+	cached_return(ops, state, &cached);
 	while (nlive--)
 		free(ops->free(state, live[nlive].pfn, live[nlive].nr));
 	ops->destroy(state);
